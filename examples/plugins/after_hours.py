@@ -1,0 +1,34 @@
+"""An example plugin KPI: the share of calls offered outside business hours.
+
+Load it with ``hdkpi report examples/calls.csv --plugin examples/plugins/after_hours.py``,
+or package it with an entry point in the ``hdkpi.kpis`` group::
+
+    [project.entry-points."hdkpi.kpis"]
+    after_hours = "after_hours"
+
+It gets the same window, targets and output as a built-in KPI. A target for it:
+``after_hours_share: "<= 15%"``.
+"""
+
+from __future__ import annotations
+
+from hdkpi import KpiContext, Share, kpi
+
+OPEN_HOUR = 8  #: desk opens 08:00 UTC
+CLOSE_HOUR = 18  #: and closes 18:00 UTC, Monday to Friday
+
+
+@kpi(
+    "after_hours_share",
+    title="Calls offered after hours",
+    kind="calls",
+    unit="share",
+    direction="lower",
+    anchor="offered_at",
+    definition="Calls offered outside Mon–Fri 08:00–18:00 UTC ÷ calls offered.",
+)
+def after_hours_share(calls, ctx: KpiContext) -> Share:
+    offered = calls["offered_at"]
+    weekday = offered.dt.weekday < 5
+    open_hours = (offered.dt.hour >= OPEN_HOUR) & (offered.dt.hour < CLOSE_HOUR)
+    return Share(~(weekday & open_hours), offered.notna(), of="calls offered")

@@ -1,0 +1,292 @@
+"""The command line: parse options, call the pipeline, render, and map errors to exit codes.
+
+This module holds no KPI logic. Exit codes are decided in :func:`command` only:
+0 ok · 1 a fail-level target missed (``check``) · 2 usage, input or targets-file
+error · 3 internal error. Heavy libraries (pandas, pyarrow) are imported only
+inside commands that compute, so ``hdkpi --help`` stays instant.
+"""
+
+from __future__ import annotations
+
+import functools
+import os
+import shutil
+import sys
+import traceback
+from pathlib import Path
+from typing import Any, Callable
+
+import click
+
+from . import __version__
+from .exitcodes import ExitCode
+
+DEFAULT_TARGETS = "targets.yaml"
+EXIT_CODES_HELP = (
+    "Exit codes: 0 ok; 1 a fail-level target missed (check); 2 bad usage, unreadable input or "
+    "invalid targets file; 3 internal error."
+)
+
+
+class UserError(click.ClickException):
+    """A problem the user can fix: one line on stderr, exit 2."""
+
+    exit_code = ExitCode.USAGE
+
+    def show(self, file: Any = None) -> None:
+        click.echo(f"hdkpi: error: {self.format_message()}", err=True)
+
+
+class InternalError(click.ClickException):
+    exit_code = ExitCode.INTERNAL
+
+    def show(self, file: Any = None) -> None:
+        click.echo(f"hdkpi: internal error: {self.format_message()}", err=True)
+
+
+def command(fn: Callable[..., int | None]) -> Callable[..., None]:
+    """The only place that knows exit codes: library errors → 2, bugs → 3 (traceback with --debug)."""
+
+    @functools.wraps(fn)
+    def run(*args: Any, **kwargs: Any) -> None:
+        from .errors import HdkpiError
+
+        debug = kwargs.get("debug") or os.environ.get("HDKPI_DEBUG") == "1"
+        try:
+            code = fn(*args, **kwargs)
+        except HdkpiError as exc:
+            raise UserError(str(exc)) from exc
+        except click.ClickException:
+            raise
+        except (click.exceptions.Exit, click.exceptions.Abort):
+            raise
+        except KeyboardInterrupt:
+            click.echo("hdkpi: interrupted", err=True)
+            sys.exit(130)
+        except Exception as exc:
+            if debug:
+                traceback.print_exc()
+            hint = "" if debug else " (run with --debug for the traceback)"
+            raise InternalError(f"{type(exc).__name__}: {exc}{hint}; please report this bug") from exc
+        sys.exit(int(code or ExitCode.OK))
+
+    return run
+
+
+# -- shared options --------------------------------------------------------------------
+
+class KeyValue(click.ParamType):
+    """``FIELD=COLUMN`` / ``key=value``; a bad value exits 2 through ``self.fail``."""
+
+    name = "KEY=VALUE"
+
+    def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> tuple[str, str]:
+        if isinstance(value, tuple):
+            return value
+        key, sep, rest = str(value).partition("=")
+        if not sep or not key.strip() or not rest.strip():
+            self.fail(f"{value!r} is not KEY=VALUE (e.g. agent=Assignee)", param, ctx)
+        return key.strip(), rest.strip()
+
+
+def _zone(ctx: click.Context, param: click.Parameter, value: str) -> str:
+    from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+    try:
+        ZoneInfo(value)
+    except (ZoneInfoNotFoundError, ValueError):
+        raise click.BadParameter(f"{value!r} is not a time zone; use an IANA name such as Europe/Paris or UTC")
+    return value
+
+
+def input_options(fn: Callable[..., Any]) -> Callable[..., Any]:
+    """Files and how to read them; window; KPIs; settings; plugins."""
+    decorators = [
+        click.argument("files", nargs=-1, required=True, type=click.Path(dir_okay=False, allow_dash=True)),
+        click.option("-t", "--targets", "targets", type=click.Path(dir_okay=False),
+                     help=f"Targets file (default: ./{DEFAULT_TARGETS} when present)."),
+        click.option("--kind", type=click.Choice(["calls", "tickets", "surveys"]),
+                     help="What the files hold (default: detected from the header)."),
+        click.option("--map", "mapping", type=KeyValue(), multiple=True, metavar="FIELD=COLUMN",
+                     help="Read canonical FIELD from COLUMN (repeatable)."),
+        click.option("--tz", default="UTC", show_default=True, callback=_zone,
+                     help="Time zone of timestamps without an offset, and of --from/--to."),
+        click.option("--from", "start", metavar="WHEN", help="Start of the window (inclusive), date or datetime."),
+        click.option("--to", "end", metavar="WHEN", help="End of the window (exclusive), date or datetime."),
+        click.option("--kpi", "kpis", multiple=True, metavar="NAME",
+                     help="Compute only this KPI, e.g. asa or 'resolved_within(2d)' (repeatable)."),
+        click.option("--set", "overrides", type=KeyValue(), multiple=True, metavar="KEY=VALUE",
+                     help="Override a setting, e.g. service_level_threshold=30s (repeatable)."),
+        click.option("--plugin", "plugins", multiple=True, metavar="FILE_OR_MODULE",
+                     help="Load KPIs from a .py file or module (repeatable)."),
+        click.option("--strict", is_flag=True, help="Treat a targeted KPI with no data as a failure."),
+    ]
+    for decorator in reversed(decorators):
+        fn = decorator(fn)
+    return fn
+
+
+def output_options(fn: Callable[..., Any]) -> Callable[..., Any]:
+    decorators = [
+        click.option("-f", "--format", "fmt", type=click.Choice(["table", "json"]), default="table",
+                     show_default=True, help="Output format."),
+        click.option("-o", "--output", type=click.Path(dir_okay=False, allow_dash=True),
+                     help="Write to this file (atomically) instead of stdout."),
+        click.option("-q", "--quiet", is_flag=True,
+                     help="No messages on stderr; with -f table nothing on stdout either (exit code only)."),
+        click.option("--debug", is_flag=True, help="Show tracebacks of internal errors."),
+    ]
+    for decorator in reversed(decorators):
+        fn = decorator(fn)
+    return fn
+
+
+# -- terminal --------------------------------------------------------------------------
+
+def stdout_is_terminal() -> bool:
+    return sys.stdout.isatty()
+
+
+def use_color() -> bool:
+    """Rich styling only on a terminal, and never under NO_COLOR or TERM=dumb."""
+    if os.environ.get("NO_COLOR"):
+        return False
+    if os.environ.get("TERM") == "dumb":
+        return False
+    return stdout_is_terminal()
+
+
+def emit(text: str, output: str | None) -> None:
+    """Data to ``-o`` (atomic) or stdout."""
+    if output and output != "-":
+        from .output import write_atomic
+
+        write_atomic(output, text)
+    else:
+        click.echo(text, nl=not text.endswith("\n"))
+
+
+def message(text: str, quiet: bool) -> None:
+    if not quiet:
+        click.echo(text, err=True)
+
+
+# -- commands --------------------------------------------------------------------------
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100},
+             epilog=EXIT_CODES_HELP)
+@click.version_option(__version__, "-V", "--version", prog_name="hdkpi")
+def cli() -> None:
+    """hdkpi: help-desk and call-centre KPIs from your exports, checked against targets.
+
+    \b
+      hdkpi report calls.csv tickets.csv     compute and show the KPIs
+      hdkpi check calls.csv -t targets.yaml  exit 1 when a target is missed
+      hdkpi kpis                              the KPI catalogue and definitions
+    """
+
+
+def _run(command_name: str, files: tuple[str, ...], targets: str | None, kind: str | None,
+         mapping: tuple[tuple[str, str], ...], tz: str, start: str | None, end: str | None,
+         kpis: tuple[str, ...], overrides: tuple[tuple[str, str], ...], plugins: tuple[str, ...],
+         strict: bool, fmt: str, output: str | None, quiet: bool) -> int:
+    from .errors import UsageError
+    from .pipeline import RunOptions, run
+    from .render import Format, get_formatter
+
+    if targets is None and Path(DEFAULT_TARGETS).is_file():
+        targets = DEFAULT_TARGETS
+        message(f"hdkpi: using targets from ./{DEFAULT_TARGETS}", quiet)
+    if targets is None and command_name == "check":
+        raise UsageError(f"check needs targets: there is no ./{DEFAULT_TARGETS} here; give -t FILE "
+                         "(see README, 'Targets file')")
+    if files.count("-") > 1:
+        raise UsageError("stdin (-) can be given only once")
+    for plugin in plugins:
+        message(f"hdkpi: loading plugin {plugin}", quiet)
+    options = RunOptions(files=list(files), targets_path=targets, kind=kind, mapping=dict(mapping), tz=tz,
+                         start=start, end=end, kpis=list(kpis), overrides=dict(overrides),
+                         plugins=list(plugins), strict=strict, command=command_name)
+    report = run(options)
+    to_file = bool(output and output != "-")
+    color = use_color() and not to_file and fmt == "table"
+    width = shutil.get_terminal_size().columns if color else None
+    text = get_formatter(Format(fmt), color=color, width=width).render(report)
+    if not (quiet and fmt == "table" and not to_file):
+        emit(text, output)
+    if to_file:
+        message(f"hdkpi: wrote {output}", quiet)
+    if fmt != "table" or to_file:
+        message(_summary_line(report), quiet)
+    if command_name == "check" and report.failed:
+        return ExitCode.TARGET_MISSED
+    return ExitCode.OK
+
+
+def _summary_line(report: Any) -> str:
+    s = report.summary
+    return (f"hdkpi: {s['pass']} passed, {s['warn']} warned, {s['fail']} failed, "
+            f"{s['no_data']} no-data")
+
+
+@cli.command(epilog=EXIT_CODES_HELP)
+@input_options
+@output_options
+@command
+def report(files: tuple[str, ...], targets: str | None, kind: str | None, mapping: tuple, tz: str,
+           start: str | None, end: str | None, kpis: tuple[str, ...], overrides: tuple,
+           plugins: tuple[str, ...], strict: bool, fmt: str, output: str | None, quiet: bool,
+           debug: bool) -> int:
+    """Compute KPIs from FILES and show them (with targets when a targets file is found).
+
+    Exits 0 unless the input or usage is bad: a missed target is shown, not fatal. FILES are
+    calls, tickets or surveys exports (CSV, optionally .gz/.bz2/.xz); - reads stdin.
+    """
+    _run("report", files, targets, kind, mapping, tz, start, end, kpis, overrides, plugins, False, fmt,
+         output, quiet)
+    return ExitCode.OK
+
+
+@cli.command(epilog=EXIT_CODES_HELP)
+@input_options
+@output_options
+@command
+def check(files: tuple[str, ...], targets: str | None, kind: str | None, mapping: tuple, tz: str,
+          start: str | None, end: str | None, kpis: tuple[str, ...], overrides: tuple,
+          plugins: tuple[str, ...], strict: bool, fmt: str, output: str | None, quiet: bool,
+          debug: bool) -> int:
+    """Compute KPIs from FILES and hold them against the targets file.
+
+    Exits 1 when any fail-level target is missed (warn-level misses are shown, exit 0); with
+    --strict a targeted KPI that has no data fails too. Uses ./targets.yaml unless -t is given.
+    """
+    return _run("check", files, targets, kind, mapping, tz, start, end, kpis, overrides, plugins, strict,
+                fmt, output, quiet)
+
+
+@cli.command()
+@click.option("-f", "--format", "fmt", type=click.Choice(["table", "json"]), default="table",
+              show_default=True, help="Output format.")
+@click.option("--plugin", "plugins", multiple=True, metavar="FILE_OR_MODULE",
+              help="Also list the KPIs of this plugin (repeatable).")
+@click.option("--debug", is_flag=True, help="Show tracebacks of internal errors.")
+@command
+def kpis(fmt: str, plugins: tuple[str, ...], debug: bool) -> int:
+    """The KPI catalogue: name, title, unit, which way is better, needed fields, definition."""
+    from .pipeline import build_registry
+    from .render.catalogue import catalogue_json, catalogue_table
+
+    registry = build_registry(list(plugins))
+    items = list(registry)
+    if fmt == "json":
+        click.echo(catalogue_json(items), nl=False)
+    else:
+        color = use_color()
+        width = shutil.get_terminal_size().columns if color else None
+        click.echo(catalogue_table(items, color=color, width=width), nl=False)
+    return ExitCode.OK
+
+
+def main() -> None:
+    """Console-script entry point."""
+    cli(prog_name="hdkpi")

@@ -1,0 +1,151 @@
+"""Call-centre KPIs over canonical calls (KPI_SPEC §3 "Calls", §6 "Calls").
+
+Every function gets the calls offered in the reporting window (anchor
+``offered_at``) and returns a measure; see :mod:`hdkpi.measures`.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from ..errors import MissingFields
+from ..measures import Count, Max, Mean, Share
+from ..registry import KpiContext, Param, kpi
+
+if TYPE_CHECKING:  # pragma: no cover
+    import pandas as pd
+
+WAIT_HINT = "give wait_seconds, or answered_at/ended_at to derive it"
+
+
+def answered(calls: "pd.DataFrame") -> "pd.Series":
+    return calls["outcome"].eq("answered")
+
+
+def abandoned(calls: "pd.DataFrame") -> "pd.Series":
+    return calls["outcome"].eq("abandoned")
+
+
+def short_abandoned(calls: "pd.DataFrame", ctx: KpiContext) -> "pd.Series":
+    """Abandoned with wait < short_abandon (strict); an abandon of unknown wait is not short."""
+    if "wait_seconds" not in calls:
+        return abandoned(calls) & False
+    return abandoned(calls) & (calls["wait_seconds"] < ctx.settings["short_abandon"]).fillna(False)
+
+
+@kpi("calls_offered", title="Calls offered", kind="calls", unit="count", direction="none",
+     anchor="offered_at", definition="Calls that entered the queue (every used row).")
+def calls_offered(calls: "pd.DataFrame", ctx: KpiContext) -> Count:
+    return Count(calls["offered_at"].notna())
+
+
+@kpi("calls_answered", title="Calls answered", kind="calls", unit="count", direction="none",
+     anchor="offered_at", needs=("outcome",), definition="Calls with outcome answered.")
+def calls_answered(calls: "pd.DataFrame", ctx: KpiContext) -> Count:
+    return Count(answered(calls))
+
+
+@kpi("calls_abandoned", title="Calls abandoned", kind="calls", unit="count", direction="lower",
+     anchor="offered_at", needs=("outcome",), settings=("short_abandon",),
+     definition="Calls with outcome abandoned and wait ≥ short_abandon (short abandons excluded).")
+def calls_abandoned(calls: "pd.DataFrame", ctx: KpiContext) -> Count:
+    return Count(abandoned(calls) & ~short_abandoned(calls, ctx))
+
+
+@kpi("short_abandons", title="Short abandons", kind="calls", unit="count", direction="none",
+     anchor="offered_at", needs=("outcome", "wait_seconds"), settings=("short_abandon",),
+     definition="Abandoned calls with wait < short_abandon (default 0 s, so none).")
+def short_abandons(calls: "pd.DataFrame", ctx: KpiContext) -> Count:
+    return Count(short_abandoned(calls, ctx))
+
+
+@kpi("asa", title="Average speed of answer", kind="calls", unit="seconds", direction="lower",
+     anchor="offered_at", needs=("outcome", "wait_seconds"),
+     definition="Mean wait_seconds over answered calls.")
+def asa(calls: "pd.DataFrame", ctx: KpiContext) -> Mean:
+    return Mean(calls["wait_seconds"].where(answered(calls)), of="answered calls with a wait")
+
+
+@kpi("abandonment_rate", title="Abandonment rate", kind="calls", unit="share", direction="lower",
+     anchor="offered_at", needs=("outcome",), settings=("short_abandon",),
+     definition="Abandoned calls ÷ (offered − short abandons).")
+def abandonment_rate(calls: "pd.DataFrame", ctx: KpiContext) -> Share:
+    short = short_abandoned(calls, ctx)
+    return Share(abandoned(calls) & ~short, ~short, of="calls offered")
+
+
+@kpi("service_level", title="Service level", kind="calls", unit="share", direction="higher",
+     anchor="offered_at", needs=("outcome", "wait_seconds"),
+     params=(Param("threshold", "duration", doc="answer within T (default: service_level_threshold)"),),
+     settings=("service_level_threshold", "service_level_formula", "short_abandon"),
+     definition="Calls answered with wait ≤ T ÷ a denominator chosen by service_level_formula "
+                "(default: offered − short abandons).")
+def service_level(calls: "pd.DataFrame", ctx: KpiContext, threshold: float | None = None) -> Share:
+    limit = ctx.settings["service_level_threshold"] if threshold is None else threshold
+    formula = ctx.settings["service_level_formula"]
+    wait = calls["wait_seconds"]
+    within = (wait <= limit).fillna(False)
+    ans, aban = answered(calls), abandoned(calls)
+    short = short_abandoned(calls, ctx)
+    met = ans & within
+    offered = calls["offered_at"].notna()
+    if formula == "offered":
+        denominator = offered & ~short
+    elif formula == "answered":
+        denominator = ans
+    elif formula == "exclude_abandoned_in_threshold":
+        denominator = offered & ~(aban & (short | within))
+    else:  # abandoned_in_threshold_met
+        met = met | (aban & within)
+        denominator = offered
+    method = f"{formula}, T={limit:g}s"
+    return Share(met, denominator, of="calls in the denominator", method=method)
+
+
+@kpi("avg_wait_time", title="Average wait time", kind="calls", unit="seconds", direction="lower",
+     anchor="offered_at", needs=("wait_seconds",),
+     definition="Mean wait_seconds over all offered calls that have a wait.")
+def avg_wait_time(calls: "pd.DataFrame", ctx: KpiContext) -> Mean:
+    return Mean(calls["wait_seconds"], of="calls with a wait")
+
+
+@kpi("avg_abandon_time", title="Average time to abandon", kind="calls", unit="seconds", direction="none",
+     anchor="offered_at", needs=("outcome", "wait_seconds"), settings=("short_abandon",),
+     definition="Mean wait of counted abandons (short abandons excluded).")
+def avg_abandon_time(calls: "pd.DataFrame", ctx: KpiContext) -> Mean:
+    counted = abandoned(calls) & ~short_abandoned(calls, ctx)
+    return Mean(calls["wait_seconds"].where(counted), of="abandoned calls with a wait")
+
+
+@kpi("max_wait", title="Longest wait", kind="calls", unit="seconds", direction="lower",
+     anchor="offered_at", needs=("wait_seconds",), definition="Largest wait_seconds over offered calls.")
+def max_wait(calls: "pd.DataFrame", ctx: KpiContext) -> Max:
+    return Max(calls["wait_seconds"], of="calls with a wait")
+
+
+HANDLE_PARTS = ("talk_seconds", "hold_seconds", "acw_seconds")
+
+
+@kpi("aht", title="Average handle time", kind="calls", unit="seconds", direction="lower",
+     anchor="offered_at", needs=("outcome",),
+     definition="Mean talk + hold + acw over answered calls; a missing part counts as 0 s.")
+def aht(calls: "pd.DataFrame", ctx: KpiContext) -> Mean:
+    parts = [p for p in HANDLE_PARTS if p in calls]
+    if not parts:
+        raise MissingFields(HANDLE_PARTS)
+    handle = calls[parts].fillna(0).sum(axis=1)
+    return Mean(handle.where(answered(calls)), of="answered calls")
+
+
+@kpi("avg_talk_time", title="Average talk time", kind="calls", unit="seconds", direction="none",
+     anchor="offered_at", needs=("outcome", "talk_seconds"),
+     definition="Mean talk_seconds over answered calls that have a talk value.")
+def avg_talk_time(calls: "pd.DataFrame", ctx: KpiContext) -> Mean:
+    return Mean(calls["talk_seconds"].where(answered(calls)), of="answered calls with a talk time")
+
+
+@kpi("transfer_rate", title="Transfer rate", kind="calls", unit="share", direction="lower",
+     anchor="offered_at", needs=("outcome", "transferred"),
+     definition="Answered calls transferred ÷ answered calls (an empty flag counts as not transferred).")
+def transfer_rate(calls: "pd.DataFrame", ctx: KpiContext) -> Share:
+    return Share(calls["transferred"].fillna(False), answered(calls), of="answered calls")

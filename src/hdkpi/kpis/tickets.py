@@ -1,0 +1,164 @@
+"""Service-desk ticket KPIs over canonical tickets (KPI_SPEC §3 "Tickets", §6 "Tickets").
+
+The anchor decides which tickets a window holds: ``created_at`` for volume,
+first response, FCR and escalation; ``resolved_at`` for everything about
+resolution; backlog is a snapshot at the window's end.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from ..errors import MissingFields
+from ..measures import Count, Mean, PerDistinct, Quantile, Share
+from ..registry import KpiContext, Param, kpi
+
+if TYPE_CHECKING:  # pragma: no cover
+    import pandas as pd
+
+
+def resolved(tickets: "pd.DataFrame") -> "pd.Series":
+    """Resolved means resolved_at is set (status or closed_at alone do not resolve)."""
+    if "resolved_at" not in tickets:
+        return tickets["created_at"].isna()  # all False, same index
+    return tickets["resolved_at"].notna()
+
+
+@kpi("ticket_volume", title="Tickets created", kind="tickets", unit="count", direction="none",
+     anchor="created_at", definition="Tickets created.")
+def ticket_volume(tickets: "pd.DataFrame", ctx: KpiContext) -> Count:
+    return Count(tickets["created_at"].notna())
+
+
+@kpi("tickets_resolved", title="Tickets resolved", kind="tickets", unit="count", direction="higher",
+     anchor="resolved_at", needs=("resolved_at",), definition="Tickets resolved (anchored on resolved_at).")
+def tickets_resolved(tickets: "pd.DataFrame", ctx: KpiContext) -> Count:
+    return Count(resolved(tickets))
+
+
+@kpi("backlog", title="Backlog", kind="tickets", unit="count", direction="lower", anchor="snapshot",
+     needs=("resolved_at",),
+     definition="Tickets open at the end of the window: created before it and not resolved before it; "
+                "with no end, tickets never resolved.")
+def backlog(tickets: "pd.DataFrame", ctx: KpiContext) -> Count:
+    end = ctx.window.end
+    if end is None:
+        return Count(~resolved(tickets))
+    created = tickets["created_at"] < end
+    still_open = tickets["resolved_at"].isna() | (tickets["resolved_at"] >= end)
+    return Count(created & still_open)
+
+
+@kpi("frt", title="First response time", kind="tickets", unit="seconds", direction="lower",
+     anchor="created_at", needs=("first_response_seconds",),
+     definition="Mean time from creation to first response, over tickets with a recorded response.")
+def frt(tickets: "pd.DataFrame", ctx: KpiContext) -> Mean:
+    return Mean(tickets["first_response_seconds"], of="tickets with a first response")
+
+
+@kpi("frt_median", title="First response time (median)", kind="tickets", unit="seconds",
+     direction="lower", anchor="created_at", needs=("first_response_seconds",),
+     definition="Median time from creation to first response, over tickets with a recorded response.")
+def frt_median(tickets: "pd.DataFrame", ctx: KpiContext) -> Quantile:
+    return Quantile(tickets["first_response_seconds"], 0.5, of="tickets with a first response")
+
+
+def _resolution(tickets: "pd.DataFrame") -> "pd.Series":
+    return tickets["resolution_seconds"].where(resolved(tickets))
+
+
+@kpi("resolution_time", title="Resolution time", kind="tickets", unit="seconds", direction="lower",
+     anchor="resolved_at", needs=("resolution_seconds",),
+     definition="Mean time from creation to resolution, over resolved tickets.")
+def resolution_time(tickets: "pd.DataFrame", ctx: KpiContext) -> Mean:
+    return Mean(_resolution(tickets), of="resolved tickets")
+
+
+@kpi("resolution_time_median", title="Resolution time (median)", kind="tickets", unit="seconds",
+     direction="lower", anchor="resolved_at", needs=("resolution_seconds",),
+     definition="Median resolution time over resolved tickets (mean of the middle two for an even count).")
+def resolution_time_median(tickets: "pd.DataFrame", ctx: KpiContext) -> Quantile:
+    return Quantile(_resolution(tickets), 0.5, of="resolved tickets")
+
+
+@kpi("resolution_time_p90", title="Resolution time (90th percentile)", kind="tickets", unit="seconds",
+     direction="lower", anchor="resolved_at", needs=("resolution_seconds",),
+     definition="90th percentile of resolution time over resolved tickets, linear interpolation "
+                "at (n − 1)·0.9 (PERCENTILE.INC).")
+def resolution_time_p90(tickets: "pd.DataFrame", ctx: KpiContext) -> Quantile:
+    return Quantile(_resolution(tickets), 0.9, of="resolved tickets")
+
+
+@kpi("resolved_within", title="Resolved within", kind="tickets", unit="share", direction="higher",
+     anchor="resolved_at", needs=("resolution_seconds",),
+     params=(Param("within", "duration", required=True, doc="e.g. 2d, 48h"),),
+     definition="Share of resolved tickets whose resolution time ≤ D (inclusive).")
+def resolved_within(tickets: "pd.DataFrame", ctx: KpiContext, within: float) -> Share:
+    done = resolved(tickets)
+    return Share(done & (tickets["resolution_seconds"] <= within).fillna(False), done, of="resolved tickets")
+
+
+def _flag_false(tickets: "pd.DataFrame", column: str) -> "pd.Series":
+    """A flag where empty means false (reopens/escalated in FCR, KPI_SPEC §6)."""
+    return tickets[column].fillna(False).astype(bool)
+
+
+@kpi("fcr", title="First-contact resolution", kind="tickets", unit="share", direction="higher",
+     anchor="created_at",
+     definition="Resolved tickets resolved at first contact ÷ resolved tickets. Method, first that applies: "
+                "fcr flag; replies ≤ 1 and no reopen and not escalated; not escalated.")
+def fcr(tickets: "pd.DataFrame", ctx: KpiContext) -> Share:
+    done = resolved(tickets)
+    if "fcr" in tickets:
+        known = done & tickets["fcr"].notna()
+        return Share(tickets["fcr"].fillna(False).astype(bool), known, of="resolved tickets with an fcr flag",
+                     method="fcr flag")
+    not_escalated = ~_flag_false(tickets, "escalated") if "escalated" in tickets else None
+    if "replies" in tickets:
+        one_touch = (tickets["replies"] <= 1).fillna(False)
+        if "reopens" in tickets:
+            one_touch &= tickets["reopens"].fillna(0).eq(0)
+        if not_escalated is not None:
+            one_touch &= not_escalated
+        known = done & tickets["replies"].notna()
+        return Share(one_touch, known, of="resolved tickets with replies",
+                     method="replies ≤ 1, no reopen, not escalated")
+    if not_escalated is not None:
+        return Share(not_escalated, done, of="resolved tickets", method="not escalated")
+    raise MissingFields(("fcr", "replies", "escalated", "tier"))
+
+
+@kpi("escalation_rate", title="Escalation rate", kind="tickets", unit="share", direction="lower",
+     anchor="created_at", needs=("escalated",),
+     definition="Tickets escalated (escalated flag, or tier > 1 when the flag is empty) ÷ tickets created.")
+def escalation_rate(tickets: "pd.DataFrame", ctx: KpiContext) -> Share:
+    return Share(_flag_false(tickets, "escalated"), tickets["created_at"].notna(), of="tickets created")
+
+
+@kpi("reopen_rate", title="Reopen rate", kind="tickets", unit="share", direction="lower",
+     anchor="resolved_at", needs=("resolved_at", "reopens"),
+     definition="Resolved tickets with reopens > 0 ÷ resolved tickets (empty reopens = 0).")
+def reopen_rate(tickets: "pd.DataFrame", ctx: KpiContext) -> Share:
+    return Share(tickets["reopens"].fillna(0) > 0, resolved(tickets), of="resolved tickets")
+
+
+@kpi("sla_compliance", title="SLA compliance", kind="tickets", unit="share", direction="higher",
+     anchor="resolved_at", needs=("resolved_at", "sla_breached"),
+     definition="Resolved tickets not breaching their SLA ÷ resolved tickets with a non-empty sla_breached.")
+def sla_compliance(tickets: "pd.DataFrame", ctx: KpiContext) -> Share:
+    breached = tickets["sla_breached"]
+    known = resolved(tickets) & breached.notna()
+    return Share(~breached.fillna(True).astype(bool), known, of="resolved tickets with SLA information")
+
+
+@kpi("tickets_per_agent", title="Tickets resolved per agent", kind="tickets", unit="score",
+     direction="higher", anchor="resolved_at", needs=("resolved_at", "agent"),
+     definition="Resolved tickets ÷ distinct non-empty agents on them.")
+def tickets_per_agent(tickets: "pd.DataFrame", ctx: KpiContext) -> PerDistinct:
+    return PerDistinct(resolved(tickets), tickets["agent"], of="resolved tickets with an agent")
+
+
+@kpi("ticket_aht", title="Ticket handle time", kind="tickets", unit="seconds", direction="lower",
+     anchor="created_at", needs=("handle_seconds",), definition="Mean handle_seconds over tickets that have one.")
+def ticket_aht(tickets: "pd.DataFrame", ctx: KpiContext) -> Mean:
+    return Mean(tickets["handle_seconds"], of="tickets with a handle time")

@@ -1,0 +1,139 @@
+"""Plain values passed between pipeline stages (no pandas here, so renderers stay light)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any, Literal
+
+Status = Literal["pass", "warn", "fail", "no-data"]
+Unit = Literal["count", "seconds", "share", "score"]
+Direction = Literal["higher", "lower", "none"]
+
+STATUSES: tuple[Status, ...] = ("pass", "warn", "fail", "no-data")
+
+
+@dataclass(frozen=True)
+class Threshold:
+    """One comparison, e.g. ``<= 30s`` → op ``<=``, value 30.0 (machine units)."""
+
+    text: str
+    op: Literal["<", "<=", ">", ">=", "=="]
+    value: float
+
+    def holds(self, x: float) -> bool:
+        if self.op == "<":
+            return x < self.value
+        if self.op == "<=":
+            return x <= self.value
+        if self.op == ">":
+            return x > self.value
+        if self.op == ">=":
+            return x >= self.value
+        return x == self.value
+
+
+@dataclass(frozen=True)
+class Target:
+    """A target on one KPI: a fail-level and/or a warn-level threshold."""
+
+    kpi: str  #: canonical KPI reference, e.g. ``resolved_within(2d)``
+    fail: Threshold | None = None
+    warn: Threshold | None = None
+    line: int | None = None  #: where it was written in the targets file
+
+    @property
+    def text(self) -> str:
+        parts = []
+        if self.fail is not None:
+            parts.append(self.fail.text)
+        if self.warn is not None:
+            parts.append(f"warn {self.warn.text}")
+        return ", ".join(parts)
+
+
+@dataclass
+class Result:
+    """One figure: a KPI for one group and period (overall: group {} and period None)."""
+
+    kpi: str
+    title: str
+    unit: Unit
+    direction: Direction
+    value: float | None
+    n: int
+    numerator: float | None = None
+    denominator: float | None = None
+    method: str | None = None
+    group: dict[str, str] = field(default_factory=dict)
+    period: str | None = None
+    notes: list[str] = field(default_factory=list)
+    settings: dict[str, Any] = field(default_factory=dict)  #: the settings that shaped it
+
+    @property
+    def has_value(self) -> bool:
+        return self.value is not None
+
+
+@dataclass
+class Verdict:
+    """A result held against its target (``target`` None: no target set)."""
+
+    result: Result
+    target: Target | None
+    status: Status | None  #: None when there is no target and the value exists
+
+    @property
+    def missed(self) -> bool:
+        return self.status in ("fail", "warn")
+
+
+@dataclass
+class InputSummary:
+    """Row accounting for one input file."""
+
+    path: str
+    kind: str
+    preset: str
+    read: int
+    used: int
+    rejected_by_reason: dict[str, int] = field(default_factory=dict)
+    mapping: dict[str, str] = field(default_factory=dict)  #: canonical field ← source column
+    examples_by_reason: dict[str, list[int]] = field(default_factory=dict)  #: data row numbers
+
+    @property
+    def rejected(self) -> int:
+        return self.read - self.used
+
+
+@dataclass
+class Report:
+    """Everything a renderer needs; the JSON document is a direct image of it."""
+
+    verdicts: list[Verdict]
+    inputs: list[InputSummary]
+    settings: dict[str, Any]
+    period_from: datetime | None = None
+    period_to: datetime | None = None
+    generated_at: datetime | None = None
+    targets_path: str | None = None
+    command: str = "report"
+    strict: bool = False
+
+    @property
+    def summary(self) -> dict[str, int]:
+        """Statuses of targeted results (a KPI without a target is shown, not counted)."""
+        counts = {"pass": 0, "warn": 0, "fail": 0, "no_data": 0}
+        for v in self.verdicts:
+            if v.status is None or v.target is None:
+                continue
+            counts["no_data" if v.status == "no-data" else v.status] += 1
+        return counts
+
+    @property
+    def failed(self) -> bool:
+        """True when ``check`` must exit 1 (``--strict``: a targeted no-data fails too)."""
+        return any(
+            v.status == "fail" or (self.strict and v.status == "no-data" and v.target is not None)
+            for v in self.verdicts
+        )

@@ -1,0 +1,176 @@
+"""The whole run, stage by stage: load → normalise → select → compute → evaluate → Report.
+
+The CLI builds :class:`RunOptions` and calls :func:`run`; nothing here prints or exits.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+from typing import TYPE_CHECKING, Any
+
+from .errors import UsageError
+from .fields import SCHEMAS, all_field_names
+from .model import Report
+
+if TYPE_CHECKING:  # pragma: no cover
+    import pandas as pd
+
+    from .normalise import Dataset
+    from .registry import KpiRef, Registry
+    from .targets import TargetsFile
+
+PLUGIN_ENV = "HDKPI_LOAD_PLUGINS"  #: "0" disables entry-point plugins; "a,b" loads only those
+
+
+@dataclass
+class RunOptions:
+    files: list[str]
+    targets_path: str | None = None
+    kind: str | None = None
+    mapping: dict[str, str] = field(default_factory=dict)  #: --map FIELD=COLUMN
+    tz: str = "UTC"
+    start: str | None = None  #: --from
+    end: str | None = None  #: --to
+    kpis: list[str] = field(default_factory=list)  #: --kpi, empty = all computable
+    overrides: dict[str, str] = field(default_factory=dict)  #: --set key=value
+    plugins: list[str] = field(default_factory=list)
+    strict: bool = False
+    command: str = "report"
+
+
+def build_registry(plugins: list[str]) -> "Registry":
+    """Built-ins, then installed entry points (opt-out via HDKPI_LOAD_PLUGINS=0), then --plugin."""
+    from .registry import builtin_registry
+
+    registry = builtin_registry()
+    wanted = os.environ.get(PLUGIN_ENV)
+    if wanted != "0":
+        only = None if wanted in (None, "", "1") else {w.strip() for w in wanted.split(",") if w.strip()}
+        registry.add_entry_points(only)
+    for plugin in plugins:
+        registry.add_plugin(plugin)
+    return registry
+
+
+def resolve_settings(targets: "TargetsFile | None", overrides: dict[str, str]) -> dict[str, Any]:
+    from .settings import coerce_setting, default_settings
+
+    settings = default_settings()
+    if targets is not None:
+        settings.update(targets.settings)
+    for key, value in overrides.items():
+        try:
+            settings[key] = coerce_setting(key, value)
+        except UsageError as exc:
+            raise UsageError(f"--set {key}={value}: {exc.message}") from None
+    return settings
+
+
+def file_mapping(kind: str | None, targets: "TargetsFile | None", cli_map: dict[str, str]) -> dict[str, str]:
+    """canonical field → column for one file: targets ``columns:`` (all kinds, then this kind), then --map."""
+    mapping: dict[str, str] = {}
+    if targets is not None:
+        mapping.update(targets.columns.get("*", {}))
+        if kind is not None:
+            mapping.update(targets.columns.get(kind, {}))
+    mapping.update(cli_map)
+    return mapping
+
+
+def load_datasets(options: RunOptions, targets: "TargetsFile | None") -> list["Dataset"]:
+    from .load import read_table
+    from .normalise import detect_kind, normalise
+
+    unknown = sorted(set(options.mapping) - all_field_names())
+    if unknown:
+        raise UsageError(f"--map {unknown[0]}=…: {unknown[0]!r} is not a canonical field; "
+                         f"fields: {', '.join(sorted(all_field_names()))}")
+    datasets, headers = [], []
+    for path in options.files:
+        raw = read_table(path)
+        headers.append(raw.header)
+        kind = options.kind or detect_kind(raw.header, file_mapping(None, targets, options.mapping))
+        if kind is None and targets is not None:  # a per-kind columns section may name the kind's key field
+            kind = next((k for k in SCHEMAS if detect_kind(raw.header, file_mapping(k, targets, options.mapping))
+                         == k), None)
+        datasets.append(normalise(raw, kind=kind, mapping=file_mapping(kind, targets, options.mapping),
+                                  tz=options.tz))
+    for fld, column in options.mapping.items():
+        if not any(column in header for header in headers):
+            available = sorted({c for header in headers for c in header})
+            raise UsageError(f"--map {fld}={column}: no input has a column {column!r}; "
+                             f"columns: {', '.join(available)}")
+    return datasets
+
+
+def combine(datasets: list["Dataset"]) -> dict[str, "pd.DataFrame"]:
+    """One frame per kind; several files of a kind are stacked in the order given."""
+    import pandas as pd
+
+    frames: dict[str, pd.DataFrame] = {}
+    for kind in SCHEMAS:
+        parts = [d.frame for d in datasets if d.kind == kind]
+        if parts:
+            frames[kind] = parts[0] if len(parts) == 1 else pd.concat(parts, ignore_index=True)
+    return frames
+
+
+def default_refs(registry: "Registry", frames: dict[str, "pd.DataFrame"]) -> list["KpiRef"]:
+    """Every KPI whose kind is in the input and that needs no parameter."""
+    from .registry import KpiRef
+
+    kinds = set(frames)
+    scores = {"csat", "nps", "ces"}
+    if "tickets" in frames and scores & set(frames["tickets"].columns):
+        kinds.add("surveys")
+    return [KpiRef(k) for k in registry if k.kind in kinds and not any(p.required for p in k.params)]
+
+
+def select_refs(options: RunOptions, registry: "Registry", frames: dict[str, "pd.DataFrame"],
+                targets: "TargetsFile | None") -> list["KpiRef"]:
+    if options.kpis:
+        refs = [registry.resolve(text) for text in options.kpis]
+    else:
+        refs = default_refs(registry, frames)
+        if targets is not None:
+            refs += list(targets.refs.values())
+    unique: dict[str, KpiRef] = {}
+    for ref in refs:
+        unique.setdefault(ref.name, ref)
+    return list(unique.values())
+
+
+def run(options: RunOptions) -> Report:
+    from .compute import compute
+    from .evaluate import evaluate
+    from .select import Window, parse_bound
+
+    registry = build_registry(options.plugins)
+    targets = None
+    if options.targets_path is not None:
+        from .targets import load_targets
+
+        targets = load_targets(options.targets_path, registry)
+    settings = resolve_settings(targets, options.overrides)
+    window = Window(
+        parse_bound(options.start, options.tz, "--from") if options.start else None,
+        parse_bound(options.end, options.tz, "--to") if options.end else None,
+    )
+    datasets = load_datasets(options, targets)
+    frames = combine(datasets)
+    refs = select_refs(options, registry, frames, targets)
+    results = compute(refs, frames, settings, window)
+    verdicts = evaluate(results, targets.targets if targets is not None else [])
+    return Report(
+        verdicts=verdicts,
+        inputs=[d.summary for d in datasets],
+        settings=settings,
+        period_from=window.start,
+        period_to=window.end,
+        generated_at=datetime.now(timezone.utc).replace(microsecond=0),
+        targets_path=options.targets_path,
+        command=options.command,
+        strict=options.strict,
+    )

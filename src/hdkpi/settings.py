@@ -1,0 +1,93 @@
+"""Settings that shape KPI definitions (KPI_SPEC §3), their defaults and validation.
+
+Values come from the targets file's ``settings:`` section and ``--set key=value``;
+both go through :func:`coerce_setting`, so the rules are the same everywhere.
+Durations are stored in seconds; a bare number in a duration setting is seconds.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any, Callable
+
+from .errors import UsageError
+from .units import parse_duration
+
+SERVICE_LEVEL_FORMULAS = (
+    "offered",
+    "answered",
+    "exclude_abandoned_in_threshold",
+    "abandoned_in_threshold_met",
+)
+
+
+def _duration(name: str, value: Any) -> float:
+    if isinstance(value, bool):
+        raise UsageError(f"setting {name}: expected a duration such as 20s, got {value!r}")
+    if isinstance(value, (int, float)):
+        if value < 0:
+            raise UsageError(f"setting {name}: {value!r} is negative")
+        return float(value)
+    text = str(value).strip()
+    try:
+        number = float(text)
+    except ValueError:
+        return parse_duration(text, what=f"setting {name}")
+    return _duration(name, number)
+
+
+def _number(name: str, value: Any) -> float:
+    if isinstance(value, bool):
+        raise UsageError(f"setting {name}: expected a number, got {value!r}")
+    try:
+        return float(value)
+    except (TypeError, ValueError):
+        raise UsageError(f"setting {name}: expected a number, got {value!r}") from None
+
+
+def _choice(choices: tuple[str, ...]) -> Callable[[str, Any], str]:
+    def check(name: str, value: Any) -> str:
+        text = str(value).strip()
+        if text not in choices:
+            raise UsageError(f"setting {name}: {text!r} is not one of {', '.join(choices)}")
+        return text
+    return check
+
+
+@dataclass(frozen=True)
+class SettingSpec:
+    name: str
+    default: Any
+    coerce: Callable[[str, Any], Any]
+    doc: str
+
+
+SETTINGS: dict[str, SettingSpec] = {
+    s.name: s
+    for s in (
+        SettingSpec("service_level_threshold", 20.0, _duration,
+                    "T of service_level: answered within T seconds (inclusive)"),
+        SettingSpec("service_level_formula", "offered", _choice(SERVICE_LEVEL_FORMULAS),
+                    "denominator rule of service_level"),
+        SettingSpec("short_abandon", 0.0, _duration,
+                    "abandons with wait < this are short abandons, left out of rates"),
+        SettingSpec("csat_satisfied_min", 4.0, _number,
+                    "a CSAT answer at or above this is satisfied (1–5 scale)"),
+        SettingSpec("fcr_window", 604800.0, _duration,
+                    "repeat-caller window of call_fcr"),
+        SettingSpec("nia_window", 604800.0, _duration,
+                    "window of next_issue_avoidance"),
+    )
+}
+
+
+def coerce_setting(name: str, value: Any) -> Any:
+    """Validate one setting; raises UsageError naming the allowed keys when unknown."""
+    spec = SETTINGS.get(name)
+    if spec is None:
+        raise UsageError(f"unknown setting {name!r}; known settings: {', '.join(SETTINGS)}")
+    return spec.coerce(name, value)
+
+
+def default_settings() -> dict[str, Any]:
+    return {name: spec.default for name, spec in SETTINGS.items()}
