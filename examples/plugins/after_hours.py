@@ -14,21 +14,11 @@ from __future__ import annotations
 
 from hdkpi import KpiContext, Share, kpi
 
-OPEN_HOUR = 8  #: desk opens 08:00 UTC
-CLOSE_HOUR = 18  #: and closes 18:00 UTC, Monday to Friday
 
-
-@kpi(
-    "after_hours_share",
-    title="Calls offered after hours",
-    kind="calls",
-    unit="share",
-    direction="lower",
-    anchor="offered_at",
-    definition="Calls offered outside Mon–Fri 08:00–18:00 UTC ÷ calls offered.",
-)
+@kpi("after_hours_share", title="Calls offered after hours", kind="calls", unit="share",
+     direction="lower", anchor="offered_at",
+     definition="Calls offered outside Mon–Fri 08:00–18:00 UTC ÷ calls offered.")
 def after_hours_share(calls, ctx: KpiContext) -> Share:
     offered = calls["offered_at"]
-    weekday = offered.dt.weekday < 5
-    open_hours = (offered.dt.hour >= OPEN_HOUR) & (offered.dt.hour < CLOSE_HOUR)
-    return Share(~(weekday & open_hours), offered.notna(), of="calls offered")
+    open_hours = (offered.dt.weekday < 5) & offered.dt.hour.between(8, 17)
+    return Share(~open_hours, offered.notna(), of="calls offered")

@@ -149,3 +149,42 @@ def avg_talk_time(calls: "pd.DataFrame", ctx: KpiContext) -> Mean:
      definition="Answered calls transferred ÷ answered calls (an empty flag counts as not transferred).")
 def transfer_rate(calls: "pd.DataFrame", ctx: KpiContext) -> Share:
     return Share(calls["transferred"].fillna(False), answered(calls), of="answered calls")
+
+
+@kpi("call_fcr", title="First-contact resolution (calls)", kind="calls", unit="share", direction="higher",
+     anchor="offered_at", needs=("outcome",), settings=("fcr_window",),
+     definition="Answered calls resolved at first contact ÷ answered calls: the resolved flag when the "
+                "export has one (empty flags left out); else calls whose caller makes no further call "
+                "within fcr_window (default 7 d).")
+def call_fcr(calls: "pd.DataFrame", ctx: KpiContext) -> Share:
+    ans = answered(calls)
+    if "resolved" in calls:
+        flag = calls["resolved"]
+        return Share(flag.fillna(False).astype(bool), ans & flag.notna(), of="answered calls with a resolved flag",
+                     method="resolved flag")
+    if "caller_id" not in calls:
+        raise MissingFields(("resolved", "caller_id"))
+    window = ctx.settings["fcr_window"]
+    next_call = next_call_of_same_caller(calls, ctx.frames.get("calls", calls))
+    import pandas as pd
+
+    repeated = (next_call - calls["offered_at"]) <= pd.Timedelta(seconds=window)
+    known = ans & calls["caller_id"].notna()
+    return Share(~repeated.fillna(False).astype(bool), known, of="answered calls with a caller_id",
+                 method=f"repeat_caller({window:g}s)")
+
+
+def next_call_of_same_caller(calls: "pd.DataFrame", every_call: "pd.DataFrame") -> "pd.Series":
+    """For each call, the earliest offered_at of a call by the same caller strictly after it.
+
+    Looks at every call of the input (any outcome or queue, inside or outside the window).
+    Vectorised: distinct (caller, time) pairs sorted once; the next pair of the same caller
+    is the next distinct time, so ties at the same instant are never "later".
+    """
+    pairs = (every_call.loc[every_call["caller_id"].notna(), ["caller_id", "offered_at"]]
+             .drop_duplicates()
+             .sort_values(["caller_id", "offered_at"], kind="stable"))
+    pairs["next_at"] = pairs.groupby("caller_id", sort=False)["offered_at"].shift(-1)
+    keyed = calls[["caller_id", "offered_at"]].reset_index(names="_row")
+    joined = keyed.merge(pairs, on=["caller_id", "offered_at"], how="left").set_index("_row")
+    return joined["next_at"].reindex(calls.index)

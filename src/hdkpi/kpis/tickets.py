@@ -151,11 +151,47 @@ def sla_compliance(tickets: "pd.DataFrame", ctx: KpiContext) -> Share:
     return Share(~breached.fillna(True).astype(bool), known, of="resolved tickets with SLA information")
 
 
+@kpi("next_issue_avoidance", title="Next-issue avoidance", kind="tickets", unit="share", direction="higher",
+     anchor="resolved_at", needs=("resolved_at", "requester"), settings=("nia_window",),
+     definition="Resolved tickets whose requester opens no new ticket within nia_window (default 7 d, "
+                "inclusive) after the resolution ÷ resolved tickets with a requester.")
+def next_issue_avoidance(tickets: "pd.DataFrame", ctx: KpiContext) -> Share:
+    import pandas as pd
+
+    window = ctx.settings["nia_window"]
+    everything = ctx.frames.get("tickets", tickets)
+    known = resolved(tickets) & tickets["requester"].notna()
+    left = (tickets.loc[known, ["requester", "resolved_at"]].reset_index(names="_row")
+            .sort_values("resolved_at", kind="stable"))
+    right = (everything.loc[everything["requester"].notna(), ["requester", "created_at"]]
+             .sort_values("created_at", kind="stable"))
+    nearest = pd.merge_asof(left, right, left_on="resolved_at", right_on="created_at", by="requester",
+                            direction="forward", allow_exact_matches=False).set_index("_row")
+    came_back = (nearest["created_at"] - nearest["resolved_at"]) <= pd.Timedelta(seconds=window)
+    came_back = came_back.reindex(tickets.index).fillna(False).astype(bool)
+    return Share(~came_back, known, of="resolved tickets with a requester",
+                 method=f"new ticket within {window:g}s")
+
+
 @kpi("tickets_per_agent", title="Tickets resolved per agent", kind="tickets", unit="score",
      direction="higher", anchor="resolved_at", needs=("resolved_at", "agent"),
      definition="Resolved tickets ÷ distinct non-empty agents on them.")
 def tickets_per_agent(tickets: "pd.DataFrame", ctx: KpiContext) -> PerDistinct:
     return PerDistinct(resolved(tickets), tickets["agent"], of="resolved tickets with an agent")
+
+
+SCORES = ("csat", "nps", "ces")
+
+
+@kpi("survey_response_rate", title="Survey response rate", kind="tickets", unit="share", direction="higher",
+     anchor="resolved_at", needs=("resolved_at",),
+     definition="Resolved tickets with a survey answer (csat, nps or ces column of the tickets) ÷ "
+                "resolved tickets.")
+def survey_response_rate(tickets: "pd.DataFrame", ctx: KpiContext) -> Share:
+    columns = [c for c in SCORES if c in tickets]
+    if not columns:
+        raise MissingFields(SCORES, "survey answers as columns of the tickets")
+    return Share(tickets[columns].notna().any(axis=1), resolved(tickets), of="resolved tickets")
 
 
 @kpi("ticket_aht", title="Ticket handle time", kind="tickets", unit="seconds", direction="lower",
