@@ -13,8 +13,9 @@ import os
 import shutil
 import sys
 import traceback
+from collections.abc import Callable
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any
 
 import click
 
@@ -95,7 +96,8 @@ def _zone(ctx: click.Context, param: click.Parameter, value: str) -> str:
     try:
         ZoneInfo(value)
     except (ZoneInfoNotFoundError, ValueError):
-        raise click.BadParameter(f"{value!r} is not a time zone; use an IANA name such as Europe/Paris or UTC")
+        raise click.BadParameter(
+            f"{value!r} is not a time zone; use an IANA name such as Europe/Paris or UTC") from None
     return value
 
 

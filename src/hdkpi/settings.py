@@ -7,8 +7,9 @@ Durations are stored in seconds; a bare number in a duration setting is seconds.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any, Callable
+from typing import Any
 
 from .errors import UsageError
 from .units import parse_duration

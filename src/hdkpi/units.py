@@ -78,12 +78,12 @@ def format_duration(seconds: float) -> str:
     if s < 60:
         return f"{sign}{s:.1f} s"
     if s < 3600:
-        m, sec = divmod(int(round(s)), 60)
+        m, sec = divmod(round(s), 60)
         return f"{sign}{m} m {sec:02d} s"
     if s < 86400:
-        h, rem = divmod(int(round(s / 60)), 60)
+        h, rem = divmod(round(s / 60), 60)
         return f"{sign}{h} h {rem:02d} m"
-    d, rem = divmod(int(round(s / 3600)), 24)
+    d, rem = divmod(round(s / 3600), 24)
     return f"{sign}{d} d {rem:02d} h"
 
 

@@ -43,6 +43,7 @@ def nps(answers: "pd.DataFrame", ctx: KpiContext) -> NetScore:
 
 
 @kpi("ces", title="Customer effort score", kind="surveys", unit="score", direction="none",
-     anchor="responded_at", needs=("ces",), definition="Mean customer-effort answer (scales differ in direction, so none is assumed).")
+     anchor="responded_at", needs=("ces",),
+     definition="Mean customer-effort answer (scales differ in direction, so none is assumed).")
 def ces(answers: "pd.DataFrame", ctx: KpiContext) -> Mean:
     return Mean(answers["ces"], of="CES answers")

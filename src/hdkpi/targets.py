@@ -1,0 +1,383 @@
+"""The targets file: settings, column mapping and targets, validated with file:line:column.
+
+Format (``version: 1``)::
+
+    version: 1
+    settings:                      # KPI_SPEC settings, e.g. service_level_threshold: 20s
+      service_level_threshold: 20s
+    columns:                       # canonical field: source column, for every kind ...
+      agent: Assignee
+      calls:                       # ... or for one kind
+        offered_at: Start Time
+    targets:                       # KPI: "comparison threshold", or {fail: …, warn: …}
+      asa: "<= 30s"
+      csat: {fail: ">= 85%", warn: ">= 90%"}
+
+The YAML is read with PyYAML's safe loader (no Python tags, no aliases), walked
+node by node so every problem carries its 1-based line and column, and every
+problem is collected before one :class:`~hdkpi.errors.TargetsError` is raised.
+"""
+
+from __future__ import annotations
+
+import difflib
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import yaml
+
+from .errors import HdkpiError, TargetsError
+from .fields import SCHEMAS, all_field_names, field_names
+from .model import Target, Threshold
+from .settings import coerce_setting
+from .units import BUSINESS_UNITS, DURATION_UNITS, split_quantity
+
+if TYPE_CHECKING:  # pragma: no cover
+    from .registry import KpiRef, Registry
+
+VERSION = 1
+TOP_KEYS = ("version", "settings", "columns", "targets")
+LATER_KEYS = {  # sections of DESIGN.md that this version refuses rather than ignores
+    "calendar": "business calendars are not supported yet; remove the section",
+    "preset": "presets are not supported yet; map columns with a columns: section",
+}
+LEVELS = ("fail", "warn")
+_THRESHOLD = re.compile(r"^\s*(?P<op><=|>=|==|<|>)\s*(?P<quantity>\S.*?)\s*$")
+_BAD = object()  #: a scalar whose problem is already recorded
+_EXAMPLE = {"seconds": '"<= 30s"', "share": '">= 80%"', "count": '">= 100"', "score": '">= 30"'}
+
+
+@dataclass
+class TargetsFile:
+    """A validated targets file."""
+
+    path: str
+    version: int = VERSION
+    settings: dict[str, Any] = field(default_factory=dict)
+    columns: dict[str, dict[str, str]] = field(default_factory=dict)  #: kind or "*" → field → column
+    targets: list[Target] = field(default_factory=list)
+    refs: dict[str, KpiRef] = field(default_factory=dict)  #: canonical name → bound KPI
+
+
+class ThresholdError(ValueError):
+    """A threshold that does not parse or does not fit its KPI (message without position)."""
+
+
+def parse_threshold(text: str, unit: str, kpi_name: str) -> Threshold:
+    """``"<= 30s"`` on a ``seconds`` KPI → ``Threshold("<= 30s", "<=", 30.0)``, machine units.
+
+    Durations need a unit (s m h d w); shares take ``%`` (0–100) or a bare fraction 0–1;
+    counts and scores take plain numbers. A unit that does not fit the KPI is refused.
+    """
+    example = _EXAMPLE.get(unit, '">= 1"')
+    m = _THRESHOLD.match(text)
+    if not m:
+        raise ThresholdError(f"{text!r} is not a comparison; write e.g. {kpi_name}: {example} "
+                             "(operators <, <=, >, >=, ==)")
+    op, quantity = m.group("op"), m.group("quantity")
+    try:
+        number, suffix = split_quantity(quantity)
+    except ValueError:
+        raise ThresholdError(f"{quantity!r} is not a number with a unit; "
+                             f"write e.g. {kpi_name}: {example}") from None
+    suggestion = f'"{op} {_num(number)}'
+    if unit == "seconds":
+        if suffix in BUSINESS_UNITS:
+            raise ThresholdError(f"{text!r} is in business time, which needs a calendar (not supported yet); "
+                                 f"use calendar units, e.g. {suggestion}h\"")
+        if suffix == "%":
+            raise ThresholdError(f"a % threshold does not fit {kpi_name}, which is a duration; "
+                                 f"write e.g. {kpi_name}: {example}")
+        if suffix == "":
+            raise ThresholdError(f"{text!r} lacks a unit; {kpi_name} is a duration: "
+                                 f"write e.g. {suggestion}s\"")
+        if suffix not in DURATION_UNITS:
+            raise ThresholdError(f"unknown unit {suffix!r} in {text!r}; use s, m, h, d or w")
+        if number < 0:
+            raise ThresholdError(f"{text!r} is negative; a duration is never below 0")
+        value = number * DURATION_UNITS[suffix]
+    elif unit == "share":
+        if suffix == "%":
+            if not 0 <= number <= 100:
+                raise ThresholdError(f"{text!r} is out of range; a share is between 0% and 100%")
+            value = number / 100
+        elif suffix == "":
+            if not 0 <= number <= 1:
+                raise ThresholdError(f"{text!r} lacks a unit; {kpi_name} is a share: "
+                                     f"write e.g. {suggestion}%\"")
+            value = number
+        else:
+            raise ThresholdError(f"a {suffix!r} threshold does not fit {kpi_name}, which is a share; "
+                                 f"write e.g. {kpi_name}: {example}")
+    else:  # count, score
+        if suffix:
+            raise ThresholdError(f"a {suffix!r} threshold does not fit {kpi_name}, which is a {unit}; "
+                                 f"write a plain number, e.g. {suggestion}\"")
+        value = number
+    return Threshold(text=f"{op} {quantity}", op=op, value=float(value))  # type: ignore[arg-type]
+
+
+def _num(x: float) -> str:
+    return str(int(x)) if float(x).is_integer() else f"{x:g}"
+
+
+# -- YAML, position-aware -------------------------------------------------------------
+
+class _NoAliasLoader(yaml.SafeLoader):
+    """The safe loader, refusing aliases (``*ref``): a targets file never needs them and they
+    are how 'billion laughs' files blow up."""
+
+    def compose_node(self, parent: Any, index: Any) -> Any:
+        if self.check_event(yaml.AliasEvent):
+            event = self.peek_event()
+            raise yaml.MarkedYAMLError(problem="aliases (*name) are not allowed in a targets file; "
+                                       "write the value out", problem_mark=event.start_mark)
+        return super().compose_node(parent, index)
+
+
+def _compose(text: str, path: str) -> tuple[yaml.Node | None, _NoAliasLoader]:
+    loader = _NoAliasLoader(text)
+    try:
+        return loader.get_single_node(), loader
+    except yaml.MarkedYAMLError as exc:
+        mark = exc.problem_mark or exc.context_mark
+        problem = exc.problem or "invalid YAML"
+        hint = ""
+        if "'\\t'" in problem or "\t" in problem:
+            hint = "; indent with spaces, not tabs"
+        elif any(w in problem for w in ("block", "mapping values", "indicator", "alias", "anchor")) \
+                and "aliases" not in problem:
+            hint = '; quote thresholds, e.g. asa: "<= 30s"'
+        line, column = (mark.line + 1, mark.column + 1) if mark else (None, None)
+        raise TargetsError(f"YAML syntax error: {problem}{hint}", path=path, line=line,
+                           column=column) from None
+    except yaml.YAMLError as exc:
+        raise TargetsError(f"YAML error: {exc}", path=path) from None
+
+
+class _Collector:
+    """Gathers problems with positions; raised together as one error."""
+
+    def __init__(self, path: str, loader: _NoAliasLoader) -> None:
+        self.path = path
+        self.loader = loader
+        self.problems: list[tuple[int, int, str]] = []
+
+    def add(self, node: yaml.Node, message: str) -> None:
+        self.problems.append((node.start_mark.line + 1, node.start_mark.column + 1, message))
+
+    def scalar(self, node: yaml.Node) -> Any:
+        """The Python value of a scalar node; refuses any tag the safe loader does not know."""
+        try:
+            return self.loader.construct_object(node, deep=True)
+        except yaml.constructor.ConstructorError as exc:
+            self.add(node, f"{exc.problem}; only plain YAML values are allowed")
+            return _BAD
+
+    def mapping(self, node: yaml.Node, what: str) -> list[tuple[yaml.Node, str, yaml.Node]]:
+        """(key node, key text, value node) of a mapping, refusing duplicate and non-text keys."""
+        if not isinstance(node, yaml.MappingNode):
+            self.add(node, f"{what} must be a mapping (key: value lines)")
+            return []
+        seen: dict[str, int] = {}
+        items = []
+        for key_node, value_node in node.value:
+            if not isinstance(key_node, yaml.ScalarNode):
+                self.add(key_node, f"a key in {what} must be plain text")
+                continue
+            key = str(key_node.value)
+            if key == "<<":
+                self.add(key_node, "merge keys (<<) are not allowed in a targets file")
+                continue
+            if key in seen:
+                self.add(key_node, f"duplicate key {key!r} in {what} (first on line {seen[key]})")
+                continue
+            seen[key] = key_node.start_mark.line + 1
+            items.append((key_node, key, value_node))
+        return items
+
+    def raise_if_any(self) -> None:
+        if not self.problems:
+            return
+        self.problems.sort()
+        line, column, message = self.problems[0]
+        more = len(self.problems) - 1
+        if more:
+            message += f" (and {more} more problem{'s' if more > 1 else ''} in this file)"
+        raise TargetsError(message, path=self.path, line=line, column=column)
+
+
+def _unknown(key: str, known: list[str] | tuple[str, ...], what: str) -> str:
+    close = difflib.get_close_matches(key, list(known), n=1, cutoff=0.6)
+    hint = f"did you mean {close[0]!r}? " if close else ""
+    return f"unknown {what} {key!r}; {hint}allowed: {', '.join(known)}"
+
+
+# -- sections ---------------------------------------------------------------------------
+
+def _read_version(c: _Collector, node: yaml.Node) -> int:
+    value = c.scalar(node) if isinstance(node, yaml.ScalarNode) else None
+    if value != VERSION or isinstance(value, bool):
+        shown = getattr(node, "value", "?")
+        c.add(node, f"unsupported version {shown!r}; this hdkpi reads version {VERSION}")
+    return VERSION
+
+
+def _read_settings(c: _Collector, node: yaml.Node) -> dict[str, Any]:
+    settings: dict[str, Any] = {}
+    for key_node, key, value_node in c.mapping(node, "settings"):
+        if not isinstance(value_node, yaml.ScalarNode):
+            c.add(value_node, f"setting {key} must be a single value")
+            continue
+        try:
+            settings[key] = coerce_setting(key, c.scalar(value_node))
+        except HdkpiError as exc:
+            c.add(key_node if exc.message.startswith("unknown setting") else value_node, exc.message)
+    return settings
+
+
+def _read_columns(c: _Collector, node: yaml.Node) -> dict[str, dict[str, str]]:
+    columns: dict[str, dict[str, str]] = {}
+    for key_node, key, value_node in c.mapping(node, "columns"):
+        if key in SCHEMAS:
+            for fkey_node, fld, column_node in c.mapping(value_node, f"columns.{key}"):
+                _column(c, columns.setdefault(key, {}), fkey_node, fld, column_node, field_names(key), key)
+        else:
+            _column(c, columns.setdefault("*", {}), key_node, key, value_node,
+                    sorted(all_field_names()), None)
+    return columns
+
+
+def _column(c: _Collector, into: dict[str, str], key_node: yaml.Node, fld: str, value_node: yaml.Node,
+            known: list[str], kind: str | None) -> None:
+    if fld not in known:
+        what = f"{kind} field" if kind else "canonical field (or kind calls/tickets/surveys)"
+        c.add(key_node, _unknown(fld, known, what))
+        return
+    value = c.scalar(value_node) if isinstance(value_node, yaml.ScalarNode) else None
+    if value is None or isinstance(value, (dict, list)) or str(value).strip() == "":
+        c.add(value_node, f"columns: {fld} must name a column of the export, e.g. {fld}: \"Column Name\"")
+        return
+    into[fld] = str(value)
+
+
+def _read_targets(c: _Collector, node: yaml.Node,
+                  registry: Registry) -> tuple[list[Target], dict[str, KpiRef]]:
+    targets: list[Target] = []
+    refs: dict[str, KpiRef] = {}
+    lines: dict[str, int] = {}
+    for key_node, key, value_node in c.mapping(node, "targets"):
+        try:
+            ref = registry.resolve(key)
+        except HdkpiError as exc:
+            c.add(key_node, exc.message)
+            continue
+        line = key_node.start_mark.line + 1
+        if ref.name in lines:
+            c.add(key_node, f"{key} is the same KPI as {ref.name} on line {lines[ref.name]}; keep one")
+            continue
+        lines[ref.name] = line
+        levels = _read_levels(c, key, value_node, ref.kpi.unit)
+        if levels is None:
+            continue
+        refs[ref.name] = ref
+        targets.append(Target(kpi=ref.name, fail=levels.get("fail"), warn=levels.get("warn"), line=line))
+    return targets, refs
+
+
+def _read_levels(c: _Collector, key: str, node: yaml.Node, unit: str) -> dict[str, Threshold] | None:
+    example = _EXAMPLE.get(unit, '">= 1"')
+    if isinstance(node, yaml.ScalarNode):
+        threshold = _threshold(c, node, key, unit)
+        return None if threshold is None else {"fail": threshold}
+    if not isinstance(node, yaml.MappingNode):
+        c.add(node, f"target {key} must be a threshold such as {example} or {{fail: …, warn: …}}")
+        return None
+    levels: dict[str, Threshold] = {}
+    ok = True
+    for level_node, level, value_node in c.mapping(node, f"target {key}"):
+        if level not in LEVELS:
+            note = " (per-segment targets come with --by)" if level == "by" else ""
+            c.add(level_node, f"target {key}: " + _unknown(level, LEVELS, "level") + note)
+            ok = False
+            continue
+        threshold = _threshold(c, value_node, key, unit)
+        if threshold is None:
+            ok = False
+        else:
+            levels[level] = threshold
+    if ok and not levels:
+        c.add(node, f"target {key} needs fail: and/or warn:, e.g. {{fail: {example}}}")
+        return None
+    return levels if ok else None
+
+
+def _threshold(c: _Collector, node: yaml.Node, key: str, unit: str) -> Threshold | None:
+    value = c.scalar(node) if isinstance(node, yaml.ScalarNode) else None
+    if value is _BAD:
+        return None
+    if not isinstance(value, str):
+        shown = getattr(node, "value", "?") if isinstance(node, yaml.ScalarNode) else "a nested value"
+        example = _EXAMPLE.get(unit, '">= 1"')
+        c.add(node, f"target {key}: {shown!r} is not a comparison; write it as a quoted string, "
+                    f"e.g. {key}: {example}")
+        return None
+    try:
+        return parse_threshold(value, unit, key)
+    except ThresholdError as exc:
+        c.add(node, f"target {key}: {exc}")
+        return None
+
+
+# -- entry points -----------------------------------------------------------------------
+
+def parse_targets(text: str, path: str, registry: Registry) -> TargetsFile:
+    """Validate targets-file text; raises TargetsError naming the first problem's position."""
+    root, loader = _compose(text, path)
+    if root is None:
+        raise TargetsError('the file is empty; write at least targets: {asa: "<= 30s"} (see README, '
+                           "'Targets file')", path=path)
+    c = _Collector(path, loader)
+    result = TargetsFile(path=path)
+    sections = c.mapping(root, "the targets file")
+    found = set()
+    for key_node, key, value_node in sections:
+        found.add(key)
+        if key == "version":
+            result.version = _read_version(c, value_node)
+        elif key == "settings":
+            result.settings = _read_settings(c, value_node)
+        elif key == "columns":
+            result.columns = _read_columns(c, value_node)
+        elif key == "targets":
+            if isinstance(value_node, yaml.ScalarNode) and value_node.value == "":
+                continue  # ``targets:`` with nothing under it: no targets
+            result.targets, result.refs = _read_targets(c, value_node, registry)
+        elif key in LATER_KEYS:
+            c.add(key_node, f"{key}: {LATER_KEYS[key]}")
+        else:
+            c.add(key_node, _unknown(key, TOP_KEYS, "section"))
+    if isinstance(root, yaml.MappingNode) and "targets" not in found and not c.problems:
+        c.add(root, 'no targets: section; add one, e.g. targets: {asa: "<= 30s"}')
+    c.raise_if_any()
+    return result
+
+
+def load_targets(path: str, registry: Registry) -> TargetsFile:
+    """Read and validate a targets file."""
+    file = Path(path)
+    try:
+        data = file.read_bytes()
+    except FileNotFoundError:
+        raise TargetsError("no such targets file; give an existing file with -t", path=path) from None
+    except IsADirectoryError:
+        raise TargetsError("is a directory, not a targets file", path=path) from None
+    except OSError as exc:
+        raise TargetsError(f"cannot read the targets file: {exc.strerror}", path=path) from None
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        raise TargetsError(f"not UTF-8 text (byte {exc.start}); save the file as UTF-8", path=path) from None
+    return parse_targets(text, path, registry)
