@@ -201,7 +201,7 @@ class _Collector:
     def raise_if_any(self) -> None:
         if not self.problems:
             return
-        self.problems.sort()
+        self.problems.sort(key=lambda p: (p[0], p[1]))  # stable: the first recorded wins a tie
         line, column, message = self.problems[0]
         more = len(self.problems) - 1
         if more:
@@ -213,6 +213,27 @@ def _unknown(key: str, known: list[str] | tuple[str, ...], what: str) -> str:
     close = difflib.get_close_matches(key, list(known), n=1, cutoff=0.6)
     hint = f"did you mean {close[0]!r}? " if close else ""
     return f"unknown {what} {key!r}; {hint}allowed: {', '.join(known)}"
+
+
+SAFE_TAGS = {f"tag:yaml.org,2002:{t}" for t in ("str", "int", "float", "bool", "null", "map", "seq",
+                                                  "timestamp")}
+
+
+def _check_tags(c: _Collector, root: yaml.Node) -> None:
+    """Refuse explicit non-standard tags (``!!python/object``…) anywhere, before reading values."""
+    stack = [root]
+    while stack:
+        node = stack.pop()
+        if node.tag == "tag:yaml.org,2002:merge":
+            c.add(node, "merge keys (<<) are not allowed in a targets file; write the keys out")
+            continue
+        if node.tag not in SAFE_TAGS:
+            c.add(node, f"tag {node.tag!r} is not allowed; only plain YAML values are allowed")
+            continue
+        if isinstance(node, yaml.MappingNode):
+            stack.extend(n for pair in node.value for n in pair)
+        elif isinstance(node, yaml.SequenceNode):
+            stack.extend(node.value)
 
 
 # -- sections ---------------------------------------------------------------------------
@@ -340,6 +361,8 @@ def parse_targets(text: str, path: str, registry: Registry) -> TargetsFile:
         raise TargetsError('the file is empty; write at least targets: {asa: "<= 30s"} (see README, '
                            "'Targets file')", path=path)
     c = _Collector(path, loader)
+    _check_tags(c, root)
+    c.raise_if_any()
     result = TargetsFile(path=path)
     sections = c.mapping(root, "the targets file")
     found = set()

@@ -27,9 +27,15 @@ def abandoned(calls: "pd.DataFrame") -> "pd.Series":
 
 
 def short_abandoned(calls: "pd.DataFrame", ctx: KpiContext) -> "pd.Series":
-    """Abandoned with wait < short_abandon (strict); an abandon of unknown wait is not short."""
-    if "wait_seconds" not in calls:
+    """Abandoned with wait < short_abandon (strict); an abandon of unknown wait is not short.
+
+    With short_abandon 0 (the default) nothing is short, so no wait is needed; above 0 the
+    wait column is needed to tell short abandons, and its absence is no-data, not a guess.
+    """
+    if ctx.settings["short_abandon"] <= 0:
         return abandoned(calls) & False
+    if "wait_seconds" not in calls:
+        raise MissingFields(("wait_seconds",), "needed to tell short abandons when short_abandon > 0; " + WAIT_HINT)
     return abandoned(calls) & (calls["wait_seconds"] < ctx.settings["short_abandon"]).fillna(False)
 
 

@@ -83,7 +83,7 @@ class TableFormatter(Formatter):
         console.print()
         console.print(Text("Inputs", style="bold"))
         for line in accounting_lines(report):
-            console.print(Text(f"  {line}", style="dim" if line.startswith("   ") else ""))
+            console.print(Text(f"  {line}", style="dim" if line.startswith("  ") else ""))
         console.print()
         s = report.summary
         summary = Text("Summary: ")

@@ -1,0 +1,36 @@
+"""docs/kpis.md is generated from the registry; this test fails when it drifts.
+
+Regenerate with ``HDKPI_REGENERATE=1 pytest tests/test_docs.py``.
+"""
+
+from __future__ import annotations
+
+import os
+
+from hdkpi.render.catalogue import catalogue_markdown
+
+from .conftest import ROOT
+
+DOC = ROOT / "docs" / "kpis.md"
+
+
+def test_kpi_catalogue_doc_is_current(registry):
+    text = catalogue_markdown(list(registry))
+    if os.environ.get("HDKPI_REGENERATE") == "1":
+        DOC.write_text(text, encoding="utf-8")
+    assert DOC.read_text(encoding="utf-8") == text, (
+        "docs/kpis.md is stale: run HDKPI_REGENERATE=1 pytest tests/test_docs.py")
+
+
+def test_every_kpi_is_documented(registry):
+    text = DOC.read_text(encoding="utf-8")
+    for k in registry:
+        assert f"`{k.signature()}`" in text
+        assert k.definition.strip() and k.title.strip()
+
+
+def test_readme_starts_with_the_two_setup_commands():
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    head = readme[:1500]
+    assert "pip install . && hdkpi check examples/calls.csv examples/tickets.csv examples/surveys.csv" in head
+    assert "pip install -e '.[test]' && pytest" in head

@@ -1,0 +1,137 @@
+"""Formatters: JSON against the shipped schema, the plain table against a reviewed snapshot."""
+
+from __future__ import annotations
+
+import json
+from datetime import datetime, timezone
+from importlib import resources
+from pathlib import Path
+
+import jsonschema
+import pytest
+
+from hdkpi import __version__
+from hdkpi.model import Report
+from hdkpi.pipeline import RunOptions, run
+from hdkpi.render import Format, get_formatter
+
+from .conftest import EXAMPLES, write_csv
+
+SNAPSHOTS = Path(__file__).parent / "snapshots"
+
+CALLS = """\
+call_id,offered_at,answered_at,wait_seconds,talk_seconds,hold_seconds,acw_seconds,outcome,queue
+c1,2026-11-02T09:00:00Z,,12,300,0,30,answered,billing
+c2,2026-11-02T09:05:00Z,,20,240,60,0,answered,billing
+c3,2026-11-02T09:10:00Z,,45,180,0,20,answered,tech
+c4,2026-11-02T09:15:00Z,,5,600,0,60,answered,tech
+c5,2026-11-02T09:20:00Z,,70,,,,abandoned,tech
+c6,2026-11-02T09:25:00Z,,,,,,answered,tech
+c7,2026-11-02T09:30:00Z,2026-11-02T09:29:00Z,,,,,answered,tech
+"""
+# c6 is answered with no wait and no timestamps to derive one (used; left out of asa, in aht with 0 s);
+# c7 is answered before it was offered → rejected with that reason.
+
+TARGETS = """\
+settings:
+  service_level_threshold: 20s
+targets:
+  asa: "<= 30s"
+  abandonment_rate: "< 10%"
+  service_level: {fail: ">= 50%", warn: ">= 80%"}
+  fcr: ">= 50%"
+"""
+
+
+@pytest.fixture
+def report(tmp_path, monkeypatch) -> Report:
+    monkeypatch.chdir(tmp_path)
+    write_csv(tmp_path, CALLS, "calls.csv")
+    write_csv(tmp_path, TARGETS, "targets.yaml")
+    r = run(RunOptions(files=["calls.csv"], targets_path="targets.yaml", command="check",
+                       kpis=["calls_offered", "asa", "abandonment_rate", "service_level", "aht", "fcr"]))
+    r.generated_at = datetime(2026, 11, 3, 6, 0, tzinfo=timezone.utc)
+    return r
+
+
+def test_plain_table_matches_the_reviewed_snapshot(report):
+    """Reviewed by hand. Rows used: c1–c6 (c7 rejected: answered before offered).
+
+    calls_offered = 6. asa over answered calls with a wait (c1 12, c2 20, c3 45, c4 5; c6 has no wait):
+    (12+20+45+5)/4 = 82/4 = 20.5 s → pass (<= 30 s). abandonment = 1 (c5) / 6 = 16.7 % → fail.
+    service_level = answered with wait ≤ 20 s (c1, c2, c4) / offered 6 = 50.0 % → passes the fail
+    level (>= 50 %), misses the warn level (>= 80 %) → warn. aht over answered c1–c4, c6:
+    (330 + 300 + 200 + 660 + 0) / 5 = 1490/5 = 298 s = 4 m 58 s. fcr: no tickets → no-data.
+    """
+    text = get_formatter(Format.TABLE, color=False).render(report).replace(__version__, "VERSION", 1)
+    expected = (SNAPSHOTS / "report_plain.txt").read_text(encoding="utf-8")
+    assert text == expected
+
+
+def test_plain_table_has_no_escape_codes_and_ignores_width(report):
+    narrow = get_formatter(Format.TABLE, color=False, width=40).render(report)
+    wide = get_formatter(Format.TABLE, color=False, width=200).render(report)
+    assert narrow == wide
+    assert "\x1b[" not in narrow
+
+
+def test_rich_table_is_styled_and_carries_the_same_figures(report):
+    text = get_formatter(Format.TABLE, color=True, width=120).render(report)
+    assert "\x1b[" in text
+    for fragment in ("20.5 s", "16.7 %", "50.0 %", "4 m 58 s", "✔ pass", "✖ fail", "⚠ warn", "— no-data",
+                     "1 passed", "1 warned", "1 failed", "1 no-data"):
+        assert fragment in text
+
+
+def schema() -> dict:
+    return json.loads(resources.files("hdkpi").joinpath("schemas/report-v1.json").read_text(encoding="utf-8"))
+
+
+def validate(doc: dict) -> None:
+    jsonschema.Draft202012Validator(schema(), format_checker=jsonschema.FormatChecker()).validate(doc)
+
+
+def test_schema_is_a_valid_json_schema():
+    jsonschema.Draft202012Validator.check_schema(schema())
+
+
+def test_json_validates_and_carries_machine_units(report):
+    doc = json.loads(get_formatter(Format.JSON).render(report))
+    validate(doc)
+    assert doc["schema"] == 1 and doc["generated_at"] == "2026-11-03T06:00:00+00:00"
+    assert doc["inputs"] == [{
+        "path": "calls.csv", "kind": "calls", "preset": "generic",
+        "rows": {"read": 7, "used": 6, "rejected": 1},
+        "rejected_by_reason": {"answered_at: before offered_at": 1},
+        "rejected_rows": {"answered_at: before offered_at": [7]},
+        "mapping": doc["inputs"][0]["mapping"],
+    }]
+    by = {r["kpi"]: r for r in doc["results"]}
+    assert by["asa"]["value"] == pytest.approx(20.5) and by["asa"]["unit"] == "seconds"
+    assert by["abandonment_rate"]["value"] == pytest.approx(1 / 6)   # a fraction, not 16.7
+    assert (by["abandonment_rate"]["numerator"], by["abandonment_rate"]["denominator"]) == (1, 6)
+    assert by["service_level"]["target"] == {
+        "text": ">= 50%, warn >= 80%", "op": ">=", "threshold": 0.5, "severity": "fail",
+        "levels": [{"text": ">= 50%", "op": ">=", "threshold": 0.5, "severity": "fail"},
+                   {"text": ">= 80%", "op": ">=", "threshold": 0.8, "severity": "warn"}]}
+    assert by["service_level"]["status"] == "warn"
+    assert by["service_level"]["settings"]["service_level_threshold"] == 20
+    assert by["fcr"]["value"] is None and by["fcr"]["status"] == "no-data" and by["fcr"]["notes"]
+    assert by["calls_offered"]["target"] is None and by["calls_offered"]["status"] is None
+    assert doc["summary"] == {"pass": 1, "warn": 1, "fail": 1, "no_data": 1}
+
+
+def test_json_of_the_shipped_examples_validates():
+    files = [str(EXAMPLES / f"{k}.csv") for k in ("calls", "tickets", "surveys")]
+    if not all(Path(f).exists() for f in files):
+        pytest.skip("examples not generated")
+    r = run(RunOptions(files=files, targets_path=str(EXAMPLES.parent / "targets.yaml")))
+    doc = json.loads(get_formatter(Format.JSON).render(r))
+    validate(doc)
+    assert {i["kind"] for i in doc["inputs"]} == {"calls", "tickets", "surveys"}
+
+
+def test_json_has_no_nan_or_infinity(report):
+    report.verdicts[0].result.value = float("nan")
+    text = get_formatter(Format.JSON).render(report)
+    assert "NaN" not in text and json.loads(text)["results"][0]["value"] is None
