@@ -34,3 +34,10 @@ def test_readme_starts_with_the_two_setup_commands():
     head = readme[:1500]
     assert "pip install . && hdkpi check examples/calls.csv examples/tickets.csv examples/surveys.csv" in head
     assert "pip install -e '.[test]' && pytest" in head
+
+
+def test_readme_plugin_snippet_is_the_shipped_example():
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    plugin = (ROOT / "examples" / "plugins" / "after_hours.py").read_text(encoding="utf-8")
+    code = plugin[plugin.index("from hdkpi import"):].strip()
+    assert code.replace("\n\n\n", "\n\n") in readme
