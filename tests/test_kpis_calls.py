@@ -11,14 +11,11 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-try:  # tests/ as a package (tests/__init__.py) …
-    from .conftest import kpi_result, load_csv
-except ImportError:  # … or as a plain rootdir with conftest on sys.path
-    from conftest import kpi_result, load_csv
-
 from hdkpi.registry import builtin_registry
 from hdkpi.select import Window, parse_bound
 from hdkpi.settings import SERVICE_LEVEL_FORMULAS
+
+from .conftest import kpi_result, load_csv
 
 CALL_KPIS = (
     "calls_offered", "calls_answered", "calls_abandoned", "short_abandons", "asa", "abandonment_rate",

@@ -20,5 +20,5 @@ from hdkpi import KpiContext, Share, kpi
      definition="Calls offered outside Mon–Fri 08:00–18:00 UTC ÷ calls offered.")
 def after_hours_share(calls, ctx: KpiContext) -> Share:
     offered = calls["offered_at"]
-    open_hours = (offered.dt.dayofweek < 5) & offered.dt.hour.between(8, 17)
+    open_hours = (offered.dt.day_of_week < 5) & offered.dt.hour.between(8, 17)
     return Share(~open_hours, offered.notna(), of="calls offered")

@@ -75,46 +75,46 @@ class Share(Measure):
 
 
 @dataclass
-class Mean(Measure):
-    """Mean of the non-missing ``values``. n = number of values."""
+class _OverValues(Measure):
+    """A statistic of the non-missing ``values``; n = number of values, no-data when there are none."""
 
     values: "pd.Series"
-    of: str = "values"
+    of: str = field(default="values", kw_only=True)  #: what the values are, for the no-data note
+
+    def statistic(self, values: "pd.Series") -> float:
+        raise NotImplementedError
 
     def overall(self) -> Figure:
         values = self.values.dropna()
         if values.empty:
             return Figure(value=None, n=0, note=f"no {self.of}")
-        return Figure(value=float(values.mean()), n=int(values.size))
+        return Figure(value=float(self.statistic(values)), n=int(values.size))
 
 
 @dataclass
-class Quantile(Measure):
+class Mean(_OverValues):
+    """Mean of the non-missing ``values``."""
+
+    def statistic(self, values: "pd.Series") -> float:
+        return values.mean()
+
+
+@dataclass
+class Quantile(_OverValues):
     """Quantile q of the non-missing values, linear interpolation at (n − 1)·q (PERCENTILE.INC)."""
 
-    values: "pd.Series"
     q: float = 0.5
-    of: str = "values"
 
-    def overall(self) -> Figure:
-        values = self.values.dropna()
-        if values.empty:
-            return Figure(value=None, n=0, note=f"no {self.of}")
-        return Figure(value=float(values.quantile(self.q, interpolation="linear")), n=int(values.size))
+    def statistic(self, values: "pd.Series") -> float:
+        return values.quantile(self.q, interpolation="linear")
 
 
 @dataclass
-class Max(Measure):
+class Max(_OverValues):
     """Largest non-missing value."""
 
-    values: "pd.Series"
-    of: str = "values"
-
-    def overall(self) -> Figure:
-        values = self.values.dropna()
-        if values.empty:
-            return Figure(value=None, n=0, note=f"no {self.of}")
-        return Figure(value=float(values.max()), n=int(values.size))
+    def statistic(self, values: "pd.Series") -> float:
+        return values.max()
 
 
 @dataclass

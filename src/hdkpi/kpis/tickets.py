@@ -161,6 +161,9 @@ def next_issue_avoidance(tickets: "pd.DataFrame", ctx: KpiContext) -> Share:
     window = ctx.settings["nia_window"]
     everything = ctx.frames.get("tickets", tickets)
     known = resolved(tickets) & tickets["requester"].notna()
+    method = f"new ticket within {window:g}s"
+    if not known.any():  # nothing to match (merge_asof refuses empty frames)
+        return Share(known, known, of="resolved tickets with a requester", method=method)
     left = (tickets.loc[known, ["requester", "resolved_at"]].reset_index(names="_row")
             .sort_values("resolved_at", kind="stable"))
     right = (everything.loc[everything["requester"].notna(), ["requester", "created_at"]]
@@ -169,8 +172,7 @@ def next_issue_avoidance(tickets: "pd.DataFrame", ctx: KpiContext) -> Share:
                             direction="forward", allow_exact_matches=False).set_index("_row")
     came_back = (nearest["created_at"] - nearest["resolved_at"]) <= pd.Timedelta(seconds=window)
     came_back = came_back.reindex(tickets.index).fillna(False).astype(bool)
-    return Share(~came_back, known, of="resolved tickets with a requester",
-                 method=f"new ticket within {window:g}s")
+    return Share(~came_back, known, of="resolved tickets with a requester", method=method)
 
 
 @kpi("tickets_per_agent", title="Tickets resolved per agent", kind="tickets", unit="score",
