@@ -279,9 +279,35 @@ def test_survey_response_rate(tmp_path):
         """).frame}
     r = kpi_result(frames, "survey_response_rate")
     # resolved T1..T4 = 4 (T5 open); answered: T1 (csat), T2 (nps) = 2 → 2 / 4 = 0.5
-    check(r, 0.5, n=4, numerator=2, denominator=4)
+    check(r, 0.5, n=4, numerator=2, denominator=4, method="score columns of the tickets")
     r = kpi_result(frames, "survey_response_rate", window=Window(at(3), at(4)))
-    check(r, 0.0, n=1, numerator=0, denominator=1)  # resolved in [11-03, 11-04): T4, no answer → 0 / 1
+    # resolved in [11-03, 11-04): T4, no answer → 0 / 1
+    check(r, 0.0, n=1, numerator=0, denominator=1, method="score columns of the tickets")
+
+
+def test_survey_response_rate_from_a_surveys_file(tmp_path):
+    frames = {
+        "tickets": tickets(tmp_path, """\
+            ticket_id,created_at,resolved_at,csat
+            T1,2026-11-02T08:00:00Z,2026-11-02T10:00:00Z,1
+            T2,2026-11-02T08:00:00Z,2026-11-02T10:00:00Z,
+            T3,2026-11-02T08:00:00Z,2026-11-02T10:00:00Z,
+            T4,2026-11-02T08:00:00Z,,
+            """).frame,
+        "surveys": surveys(tmp_path, """\
+            survey_id,responded_at,ticket_id,csat,nps
+            S1,2026-11-03T08:00:00Z,T2,5,
+            S2,2026-11-03T09:00:00Z,T2,,9
+            S3,2026-11-03T09:00:00Z,T3,,
+            S4,2026-11-03T09:00:00Z,T4,4,
+            S5,2026-11-03T09:00:00Z,,4,
+            """).frame,
+    }
+    r = kpi_result(frames, "survey_response_rate")
+    # the surveys file wins over the tickets' csat column (T1's 1 is not counted).
+    # resolved T1, T2, T3 = 3; answered among them: T2 (two answers, one ticket); S3 is blank, S4's T4 is
+    # open, S5 has no ticket → 1 / 3
+    check(r, 1 / 3, n=3, numerator=1, denominator=3, method="surveys file, by ticket_id")
 
 
 def test_survey_response_rate_without_score_columns_is_no_data(tmp_path):

@@ -139,7 +139,10 @@ def select_refs(options: RunOptions, registry: "Registry", frames: dict[str, "pd
     unique: dict[str, KpiRef] = {}
     for ref in refs:
         unique.setdefault(ref.name, ref)
-    return list(unique.values())
+    if options.kpis:  # the order the user asked for
+        return list(unique.values())
+    order = {k.name: i for i, k in enumerate(registry)}  # catalogue order: related KPIs together
+    return sorted(unique.values(), key=lambda ref: order.get(ref.kpi.name, len(order)))
 
 
 def run(options: RunOptions) -> Report:

@@ -187,13 +187,20 @@ SCORES = ("csat", "nps", "ces")
 
 @kpi("survey_response_rate", title="Survey response rate", kind="tickets", unit="share", direction="higher",
      anchor="resolved_at", needs=("resolved_at",),
-     definition="Resolved tickets with a survey answer (csat, nps or ces column of the tickets) ÷ "
-                "resolved tickets.")
+     definition="Resolved tickets with a survey answer ÷ resolved tickets. Answers come from a surveys file "
+                "linked by ticket_id when there is one, else from the tickets' csat/nps/ces columns.")
 def survey_response_rate(tickets: "pd.DataFrame", ctx: KpiContext) -> Share:
+    surveys = ctx.frames.get("surveys")
+    if surveys is not None and "ticket_id" in surveys and any(c in surveys for c in SCORES):
+        scored = surveys[[c for c in SCORES if c in surveys]].notna().any(axis=1)
+        answered_ids = surveys.loc[scored & surveys["ticket_id"].notna(), "ticket_id"].unique()
+        return Share(tickets["ticket_id"].isin(answered_ids), resolved(tickets), of="resolved tickets",
+                     method="surveys file, by ticket_id")
     columns = [c for c in SCORES if c in tickets]
     if not columns:
-        raise MissingFields(SCORES, "survey answers as columns of the tickets")
-    return Share(tickets[columns].notna().any(axis=1), resolved(tickets), of="resolved tickets")
+        raise MissingFields(SCORES, "survey answers as columns of the tickets, or a surveys file with ticket_id")
+    return Share(tickets[columns].notna().any(axis=1), resolved(tickets), of="resolved tickets",
+                 method="score columns of the tickets")
 
 
 @kpi("ticket_aht", title="Ticket handle time", kind="tickets", unit="seconds", direction="lower",
