@@ -41,3 +41,30 @@ def test_readme_plugin_snippet_is_the_shipped_example():
     plugin = (ROOT / "examples" / "plugins" / "after_hours.py").read_text(encoding="utf-8")
     code = plugin[plugin.index("from hdkpi import"):].strip()
     assert code.replace("\n\n\n", "\n\n") in readme
+
+
+def test_readme_walkthrough_is_the_real_output(monkeypatch):
+    """The README shows what the first command prints; regenerate with HDKPI_REGENERATE=1."""
+    from click.testing import CliRunner
+
+    from hdkpi import __version__
+    from hdkpi.cli import cli
+
+    monkeypatch.chdir(ROOT)
+    result = CliRunner().invoke(cli, ["check", "examples/calls.csv", "examples/tickets.csv",
+                                      "examples/surveys.csv"])
+    assert result.exit_code == 1
+    assert result.stderr == "hdkpi: using targets from ./targets.yaml\n"
+    shown = (f"```console\n$ hdkpi check examples/calls.csv examples/tickets.csv examples/surveys.csv\n"
+             f"{result.stderr}{result.stdout}$ echo $?\n1\n```\n")
+    readme_path = ROOT / "README.md"
+    readme = readme_path.read_text(encoding="utf-8")
+    start, end = "<!-- walkthrough:start -->\n", "<!-- walkthrough:end -->"
+    before, rest = readme.split(start)
+    _, after = rest.split(end)
+    current = before + start + shown + end + after
+    if os.environ.get("HDKPI_REGENERATE") == "1":
+        readme_path.write_text(current, encoding="utf-8")
+        readme = current
+    assert readme == current, "README walkthrough is stale: run HDKPI_REGENERATE=1 pytest tests/test_docs.py"
+    assert f"hdkpi {__version__} check" in shown
