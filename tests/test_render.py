@@ -135,3 +135,21 @@ def test_json_has_no_nan_or_infinity(report):
     report.verdicts[0].result.value = float("nan")
     text = get_formatter(Format.JSON).render(report)
     assert "NaN" not in text and json.loads(text)["results"][0]["value"] is None
+
+
+def test_cli_table_with_no_color_and_fixed_width_matches_the_snapshot(tmp_path, monkeypatch):
+    """The same reviewed snapshot through the command line, as a user pipes it."""
+    from click.testing import CliRunner
+
+    from hdkpi.cli import cli
+
+    monkeypatch.chdir(tmp_path)
+    write_csv(tmp_path, CALLS, "calls.csv")
+    write_csv(tmp_path, TARGETS, "targets.yaml")
+    args = ["check", "calls.csv", "-t", "targets.yaml"]
+    for name in ("calls_offered", "asa", "abandonment_rate", "service_level", "aht", "fcr"):
+        args += ["--kpi", name]
+    result = CliRunner().invoke(cli, args, env={"NO_COLOR": "1", "COLUMNS": "60"})
+    assert result.exit_code == 1  # abandonment_rate fails
+    expected = (SNAPSHOTS / "report_plain.txt").read_text(encoding="utf-8")
+    assert result.stdout.replace(__version__, "VERSION", 1) == expected
