@@ -583,3 +583,15 @@ def test_duplicate_call_id_keeps_the_first_valid_occurrence(tmp_path):
     frames = {"calls": dataset.frame}
     check(kpi_result(frames, "asa"), 10.0, 1)  # only row 2's 10 s (not 99, not 50)
     check(kpi_result(frames, "abandonment_rate"), 0.5, 2, numerator=1, denominator=2)  # 1 / 2
+
+
+def test_call_fcr_flag_with_empty_cells_leaves_them_out(tmp_path):
+    frames = frames_of(tmp_path, """\
+        call_id,offered_at,outcome,wait_seconds,resolved
+        1,2026-11-02T08:00:00Z,answered,5,true
+        2,2026-11-02T08:01:00Z,answered,5,
+        3,2026-11-02T08:02:00Z,answered,5,false
+        4,2026-11-02T08:03:00Z,abandoned,5,
+        """)
+    # answered with a known flag: 1 (true), 3 (false); 2 unknown → out; 4 abandoned → out → 1 / 2
+    check(kpi_result(frames, "call_fcr"), 0.5, 2, numerator=1, denominator=2, method="resolved flag")

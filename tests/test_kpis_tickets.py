@@ -659,3 +659,16 @@ def test_durations_across_a_dst_change_and_offsets_in_the_data(tmp_path):
     check(kpi_result(frames, "resolution_time"), 5400.0, n=2)
     r = kpi_result(frames, "tickets_resolved", window=Window(at(29, 1, month=3), at(29, 2, month=3)))
     check(r, 1, n=1)  # resolved in [01:00Z, 02:00Z): T1 (01:30Z) → 1
+
+
+def test_fcr_flag_with_empty_cells_leaves_them_out(tmp_path):
+    frames = tickets(tmp_path, """\
+        ticket_id,created_at,resolved_at,fcr,replies
+        T1,2026-11-02T08:00:00Z,2026-11-02T10:00:00Z,true,5
+        T2,2026-11-02T09:00:00Z,2026-11-02T10:00:00Z,,0
+        T3,2026-11-02T10:00:00Z,2026-11-02T11:00:00Z,false,0
+        """)
+    r = kpi_result(frames, "fcr")
+    # flag column present → flag method; T2's flag is unknown, so T2 is out: T1 yes, T3 no → 1 / 2
+    # (docs/readings.md: an empty flag is unknown, not "no"; the replies rule is not used for T2)
+    check(r, 0.5, n=2, numerator=1, denominator=2, method="fcr flag")

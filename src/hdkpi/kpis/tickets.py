@@ -171,7 +171,7 @@ def next_issue_avoidance(tickets: "pd.DataFrame", ctx: KpiContext) -> Share:
     nearest = pd.merge_asof(left, right, left_on="resolved_at", right_on="created_at", by="requester",
                             direction="forward", allow_exact_matches=False).set_index("_row")
     came_back = (nearest["created_at"] - nearest["resolved_at"]) <= pd.Timedelta(seconds=window)
-    came_back = came_back.reindex(tickets.index).fillna(False).astype(bool)
+    came_back = came_back.reindex(tickets.index, fill_value=False).astype(bool)
     return Share(~came_back, known, of="resolved tickets with a requester", method=method)
 
 
