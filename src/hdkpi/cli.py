@@ -114,6 +114,16 @@ def input_options(fn: Callable[..., Any]) -> Callable[..., Any]:
         click.option("--tz", default="UTC", show_default=True, callback=_zone,
                      help="Time zone of timestamps without an offset, and of --from/--to."),
         click.option("--from", "start", metavar="WHEN", help="Start of the window (inclusive), date or datetime."),
+        click.option("--last", metavar="SPAN",
+                     help="The window is the SPAN before now (or --now): 24h, 7d, 2w, 1m (a month), 1y."),
+        click.option("--now", metavar="WHEN", help="The end of --last (default: now); for cron jobs and tests."),
+        click.option("--by", "by", multiple=True, metavar="DIM",
+                     help="One result per group of DIM: a field (queue, agent, priority…) or hour, weekday, "
+                          "date, week, month of the KPI's anchor time (repeatable: groups of every combination)."),
+        click.option("--every", type=click.Choice(["hour", "day", "week", "month"]),
+                     help="One result per period of the KPI's anchor time, in --tz."),
+        click.option("--compare", type=click.Choice(["previous"]),
+                     help="Add the value of the preceding period of the same length, and the change."),
         click.option("--to", "end", metavar="WHEN", help="End of the window (exclusive), date or datetime."),
         click.option("--kpi", "kpis", multiple=True, metavar="NAME",
                      help="Compute only this KPI, e.g. asa or 'resolved_within(2d)' (repeatable)."),
@@ -188,10 +198,9 @@ def cli() -> None:
     """
 
 
-def _run(command_name: str, files: tuple[str, ...], targets: str | None, kind: str | None,
-         mapping: tuple[tuple[str, str], ...], tz: str, start: str | None, end: str | None,
-         kpis: tuple[str, ...], overrides: tuple[tuple[str, str], ...], plugins: tuple[str, ...],
-         strict: bool, fmt: str, output: str | None, quiet: bool) -> int:
+def _run(command_name: str, *, files: tuple[str, ...], targets: str | None, fmt: str, output: str | None,
+         quiet: bool, mapping: tuple, overrides: tuple, kpis: tuple[str, ...], plugins: tuple[str, ...],
+         by: tuple[str, ...], debug: bool = False, **window_and_reading: Any) -> int:
     from .errors import UsageError
     from .pipeline import RunOptions, run
     from .render import Format, get_formatter
@@ -206,9 +215,9 @@ def _run(command_name: str, files: tuple[str, ...], targets: str | None, kind: s
         raise UsageError("stdin (-) can be given only once")
     for plugin in plugins:
         message(f"hdkpi: loading plugin {plugin}", quiet)
-    options = RunOptions(files=list(files), targets_path=targets, kind=kind, mapping=dict(mapping), tz=tz,
-                         start=start, end=end, kpis=list(kpis), overrides=dict(overrides),
-                         plugins=list(plugins), strict=strict, command=command_name)
+    options = RunOptions(files=list(files), targets_path=targets, mapping=dict(mapping), kpis=list(kpis),
+                         overrides=dict(overrides), plugins=list(plugins), by=list(by), command=command_name,
+                         **window_and_reading)
     report = run(options)
     to_file = bool(output and output != "-")
     color = use_color() and not to_file and fmt == "table"
@@ -235,17 +244,13 @@ def _summary_line(report: Any) -> str:
 @input_options
 @output_options
 @command
-def report(files: tuple[str, ...], targets: str | None, kind: str | None, mapping: tuple, tz: str,
-           start: str | None, end: str | None, kpis: tuple[str, ...], overrides: tuple,
-           plugins: tuple[str, ...], strict: bool, fmt: str, output: str | None, quiet: bool,
-           debug: bool) -> int:
+def report(strict: bool, **options: Any) -> int:
     """Compute KPIs from FILES and show them (with targets when a targets file is found).
 
     Exits 0 unless the input or usage is bad: a missed target is shown, not fatal. FILES are
     calls, tickets or surveys exports (CSV, optionally .gz/.bz2/.xz); - reads stdin.
     """
-    _run("report", files, targets, kind, mapping, tz, start, end, kpis, overrides, plugins, False, fmt,
-         output, quiet)
+    _run("report", strict=False, **options)
     return ExitCode.OK
 
 
@@ -253,17 +258,14 @@ def report(files: tuple[str, ...], targets: str | None, kind: str | None, mappin
 @input_options
 @output_options
 @command
-def check(files: tuple[str, ...], targets: str | None, kind: str | None, mapping: tuple, tz: str,
-          start: str | None, end: str | None, kpis: tuple[str, ...], overrides: tuple,
-          plugins: tuple[str, ...], strict: bool, fmt: str, output: str | None, quiet: bool,
-          debug: bool) -> int:
+def check(**options: Any) -> int:
     """Compute KPIs from FILES and hold them against the targets file.
 
-    Exits 1 when any fail-level target is missed (warn-level misses are shown, exit 0); with
-    --strict a targeted KPI that has no data fails too. Uses ./targets.yaml unless -t is given.
+    Exits 1 when any fail-level target is missed, for the overall figure or any group or period
+    shown (warn-level misses are shown, exit 0); with --strict a targeted KPI that has no data
+    fails too. Uses ./targets.yaml unless -t is given.
     """
-    return _run("check", files, targets, kind, mapping, tz, start, end, kpis, overrides, plugins, strict,
-                fmt, output, quiet)
+    return _run("check", **options)
 
 
 @cli.command()

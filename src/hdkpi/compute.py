@@ -12,7 +12,9 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from .errors import MissingFields, NoData
+from .measures import Figure, Measure, Snapshot
 from .model import Result
+from .slicing import TIME_DIMS, Periods, Slicing, time_dimension
 
 if TYPE_CHECKING:  # pragma: no cover
     import pandas as pd
@@ -51,45 +53,167 @@ def source_frame(kpi: "Kpi", frames: dict[str, "pd.DataFrame"]) -> tuple["pd.Dat
     return None, kpi.anchor, f"missing field {score} (no surveys or tickets column {score})"
 
 
-def compute_one(ref: "KpiRef", frames: dict[str, "pd.DataFrame"], settings: dict[str, Any],
-                window: "Window") -> Result:
+def _base(ref: "KpiRef", settings: dict[str, Any]) -> Result:
+    kpi = ref.kpi
+    return Result(kpi=ref.name, title=kpi.title, unit=kpi.unit, direction=kpi.direction, value=None, n=0,
+                  settings={name: settings[name] for name in kpi.settings if name in settings})
+
+
+def _measure(ref: "KpiRef", frames: dict[str, "pd.DataFrame"], settings: dict[str, Any], window: "Window",
+             result: Result) -> tuple[Measure | None, "pd.DataFrame | None", str]:
+    """Run the KPI function on its frame cut to the window; (None, …) with a note on no-data."""
     from .registry import KpiContext
 
     kpi = ref.kpi
-    result = Result(kpi=ref.name, title=kpi.title, unit=kpi.unit, direction=kpi.direction, value=None, n=0,
-                    settings={name: settings[name] for name in kpi.settings if name in settings})
     frame, anchor, reason = source_frame(kpi, frames)
     if frame is None:
         result.notes.append(reason)
-        return result
+        return None, None, anchor
     missing = [f for f in kpi.needs if f not in frame]
     if missing:
         hints = [DERIVATION_HINTS[f] for f in missing if f in DERIVATION_HINTS]
         result.notes.append(MissingFields(missing, "; ".join(hints)).reason)
-        return result
+        return None, None, anchor
     if anchor != "snapshot" and not window.unbounded:
         if anchor not in frame:
             result.notes.append(f"missing field {anchor} (the anchor time of {kpi.name})")
-            return result
+            return None, None, anchor
         frame = frame.loc[window.mask(frame[anchor])]
     context = KpiContext(settings=settings, window=window, frames=frames)
     try:
         measure = kpi.fn(frame, context, **ref.kwargs)
     except NoData as exc:
         result.notes.append(exc.reason)
-        return result
-    figure = measure.overall()
+        return None, None, anchor
+    result.method = measure.method
+    result.notes.extend(measure.notes)
+    return measure, frame, anchor
+
+
+def _fill(result: Result, figure: Figure) -> Result:
     result.value = figure.value
     result.n = figure.n
     result.numerator = figure.numerator
     result.denominator = figure.denominator
-    result.method = measure.method
-    result.notes.extend(measure.notes)
     if figure.value is None and figure.note:
         result.notes.append(figure.note)
     return result
 
 
+def compute_one(ref: "KpiRef", frames: dict[str, "pd.DataFrame"], settings: dict[str, Any],
+                window: "Window") -> Result:
+    """The overall figure of one KPI over the window."""
+    result = _base(ref, settings)
+    measure, _, _ = _measure(ref, frames, settings, window, result)
+    return result if measure is None else _fill(result, measure.overall())
+
+
+def compute_sliced(ref: "KpiRef", frames: dict[str, "pd.DataFrame"], settings: dict[str, Any], window: "Window",
+                   slicing: Slicing, periods: Periods | None) -> list[Result]:
+    """The overall figure, then one per group, per period and per group × period.
+
+    Each breakdown is one groupby pass of the KPI's measure; periods without records are
+    present (a count of nothing is 0, anything else no-data), as are groups missing in a period.
+    """
+    overall = _base(ref, settings)
+    measure, frame, anchor = _measure(ref, frames, settings, window, overall)
+    if measure is None:
+        return [overall]
+    _fill(overall, measure.overall())
+    if not slicing.active:
+        return [overall]
+    keys, problem = _group_keys(frame, anchor, ref, slicing)
+    if problem:
+        overall.notes.append(problem)
+        return [overall]
+    results = [overall]
+    empty = measure.empty()
+    template = _base(ref, settings)
+    template.method, template.notes = overall.method, list(measure.notes)
+    if keys:
+        table = measure.table(keys).sort_index()
+        results += _rows(table, [k.name for k in keys], None, template, empty)
+    if slicing.every and periods is not None and len(periods):
+        if isinstance(measure, Snapshot):
+            by_period = measure.table_at([], periods.ends)
+            by_both = measure.table_at(keys, periods.ends) if keys else None
+        else:
+            position = periods.position(frame[anchor])
+            by_period = measure.table([position])
+            by_both = measure.table([*keys, position]) if keys else None
+        every = range(len(periods))
+        results += _rows(by_period.reindex(every), [], periods, template, empty)
+        if by_both is not None:
+            groups = measure.table(keys).sort_index().index if keys else None
+            full = _product(groups, every)
+            results += _rows(by_both.reindex(full), [k.name for k in keys], periods, template, empty)
+    return results
+
+
+def _group_keys(frame: "pd.DataFrame", anchor: str, ref: "KpiRef",
+                slicing: Slicing) -> tuple[list["pd.Series"], str | None]:
+    keys = []
+    for dim in slicing.by:
+        if dim in frame.columns:
+            keys.append(frame[dim].rename(dim))
+        elif dim in TIME_DIMS:
+            if anchor == "snapshot":
+                return [], f"not broken down by {dim}: {ref.kpi.name} is a snapshot, it has no {dim}"
+            keys.append(time_dimension(frame[anchor], dim, slicing.tz, slicing.week_start))
+        else:
+            return [], f"not broken down by {dim}: the {ref.kpi.kind} have no field {dim}"
+    return keys, None
+
+
+def _product(groups: "pd.Index", periods: range) -> "pd.MultiIndex":
+    import pandas as pd
+
+    tuples = [(*(g if isinstance(g, tuple) else (g,)), p) for g in groups for p in periods]
+    return pd.MultiIndex.from_tuples(tuples)
+
+
+def _label(value: Any) -> str | None:
+    import pandas as pd
+
+    if value is None or (not isinstance(value, str) and pd.isna(value)):
+        return None
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    return str(value)
+
+
+def _rows(table: "pd.DataFrame", dims: list[str], periods: Periods | None, template: Result,
+          empty: Figure) -> list[Result]:
+    """Results from a measure table (index: group values…, then the period position when periods)."""
+    import math
+
+    out = []
+    for index, value, n, numerator, denominator in zip(table.index, table["value"], table["n"],
+                                                        table["numerator"], table["denominator"]):
+        parts = index if isinstance(index, tuple) else (index,)
+        result = Result(kpi=template.kpi, title=template.title, unit=template.unit, direction=template.direction,
+                        value=None, n=0, method=template.method, settings=template.settings,
+                        notes=list(template.notes))
+        result.group = {dim: _label(v) for dim, v in zip(dims, parts)}
+        if periods is not None:
+            result.period = periods.labels[int(parts[-1])]
+        if isinstance(n, float) and math.isnan(n):  # a group or period without rows
+            _fill(result, empty)
+        else:
+            has_value = not (isinstance(value, float) and math.isnan(value))
+            result.value = float(value) if has_value else None
+            result.n = int(n)
+            result.numerator = None if math.isnan(numerator) else float(numerator)
+            result.denominator = None if math.isnan(denominator) else float(denominator)
+            if not has_value and empty.note:
+                result.notes.append(empty.note)
+        out.append(result)
+    return out
+
+
 def compute(refs: list["KpiRef"], frames: dict[str, "pd.DataFrame"], settings: dict[str, Any],
-            window: "Window") -> list[Result]:
-    return [compute_one(ref, frames, settings, window) for ref in refs]
+            window: "Window", slicing: Slicing | None = None, periods: Periods | None = None) -> list[Result]:
+    slicing = slicing or Slicing()
+    return [r for ref in refs for r in compute_sliced(ref, frames, settings, window, slicing, periods)]

@@ -1,19 +1,25 @@
 """Stage 5 — evaluate: hold each result against its target.
 
 fail-level threshold missed → ``fail``; else warn-level threshold missed →
-``warn``; else ``pass``. A result without a value is ``no-data`` (a failure
-only under ``--strict``). A result with no target gets no status.
+``warn``; else ``pass``. A result without a value, or resting on fewer records
+than ``min_volume``, is ``no-data`` (a failure only under ``--strict``). A
+per-segment target judges each group by its own levels. A result with no
+target gets no status.
 """
 
 from __future__ import annotations
 
+from typing import Any
+
 from .model import Result, Status, Target, Verdict
 
 
-def judge(result: Result, target: Target | None) -> Status | None:
+def judge(result: Result, target: Target | None, min_volume: float = 0) -> Status | None:
     if target is None:
         return None if result.has_value else "no-data"
     if not result.has_value:
+        return "no-data"
+    if result.n < min_volume:
         return "no-data"
     assert result.value is not None
     if target.fail is not None and not target.fail.holds(result.value):
@@ -23,6 +29,19 @@ def judge(result: Result, target: Target | None) -> Status | None:
     return "pass"
 
 
-def evaluate(results: list[Result], targets: list[Target]) -> list[Verdict]:
+def evaluate(results: list[Result], targets: list[Target], settings: dict[str, Any] | None = None) -> list[Verdict]:
     by_kpi = {t.kpi: t for t in targets}
-    return [Verdict(result=r, target=by_kpi.get(r.kpi), status=judge(r, by_kpi.get(r.kpi))) for r in results]
+    default_volume = (settings or {}).get("min_volume", 0) or 0
+    verdicts = []
+    for r in results:
+        target = by_kpi.get(r.kpi)
+        levels = target.for_group(r.group) if target is not None else None
+        if target is not None and levels is None:
+            verdicts.append(Verdict(result=r, target=None, status=None if r.has_value else "no-data"))
+            continue
+        min_volume = target.min_volume if target is not None and target.min_volume is not None else default_volume
+        status = judge(r, levels, min_volume if levels is not None else 0)
+        if status == "no-data" and r.has_value and levels is not None:
+            r.notes.append(f"n={r.n} < min_volume {min_volume:g}")
+        verdicts.append(Verdict(result=r, target=levels, status=status))
+    return verdicts

@@ -40,6 +40,33 @@ class Measure:
     def overall(self) -> Figure:  # pragma: no cover - abstract
         raise NotImplementedError
 
+    def table(self, keys: list["pd.Series"]) -> "pd.DataFrame":  # pragma: no cover - abstract
+        """One groupby pass: columns value, n, numerator, denominator; one row per key combination
+        present in the rows (missing key values form a group of their own)."""
+        raise NotImplementedError
+
+    def empty(self) -> Figure:
+        """The figure of a group or period without any row (a count of nothing is 0)."""
+        return Figure(value=None, n=0, note=f"no {getattr(self, 'of', 'records')}")
+
+
+def _groupby(frame: "pd.DataFrame", keys: list["pd.Series"]):
+    """Group ``frame`` by aligned key Series; missing key values are a group of their own."""
+    return frame.groupby([k.rename(f"_k{i}") for i, k in enumerate(keys)], dropna=False, sort=False,
+                         observed=True)
+
+
+def _finish(table: "pd.DataFrame", value: "pd.Series", n: "pd.Series", numerator: "pd.Series | None" = None,
+            denominator: "pd.Series | None" = None) -> "pd.DataFrame":
+    import pandas as pd
+
+    return pd.DataFrame({
+        "value": value.astype("float64"),
+        "n": n.astype("int64"),
+        "numerator": numerator.astype("float64") if numerator is not None else float("nan"),
+        "denominator": denominator.astype("float64") if denominator is not None else float("nan"),
+    }, index=table.index)
+
 
 def _flag(mask: "pd.Series") -> "pd.Series":
     """A boolean Series where missing means False."""
@@ -55,6 +82,13 @@ class Count(Measure):
     def overall(self) -> Figure:
         count = int(_flag(self.mask).sum())
         return Figure(value=float(count), n=count)
+
+    def table(self, keys: list["pd.Series"]) -> "pd.DataFrame":
+        counts = _groupby(_flag(self.mask).to_frame("c"), keys).sum()
+        return _finish(counts, counts["c"], counts["c"])
+
+    def empty(self) -> Figure:
+        return Figure(value=0.0, n=0)
 
 
 @dataclass
@@ -73,6 +107,18 @@ class Share(Measure):
             return Figure(value=None, n=0, numerator=float(num), denominator=0.0, note=f"no {self.of}")
         return Figure(value=num / den, n=den, numerator=float(num), denominator=float(den))
 
+    def table(self, keys: list["pd.Series"]) -> "pd.DataFrame":
+        import pandas as pd
+
+        den = _flag(self.denominator)
+        parts = pd.DataFrame({"num": _flag(self.numerator) & den, "den": den})
+        sums = _groupby(parts, keys).sum()
+        value = (sums["num"] / sums["den"]).where(sums["den"] > 0)
+        return _finish(sums, value, sums["den"], sums["num"], sums["den"])
+
+    def empty(self) -> Figure:
+        return Figure(value=None, n=0, numerator=0.0, denominator=0.0, note=f"no {self.of}")
+
 
 @dataclass
 class _OverValues(Measure):
@@ -84,11 +130,20 @@ class _OverValues(Measure):
     def statistic(self, values: "pd.Series") -> float:
         raise NotImplementedError
 
+    def grouped_statistic(self, groups: Any) -> "pd.Series":
+        raise NotImplementedError
+
     def overall(self) -> Figure:
         values = self.values.dropna()
         if values.empty:
             return Figure(value=None, n=0, note=f"no {self.of}")
         return Figure(value=float(self.statistic(values)), n=int(values.size))
+
+    def table(self, keys: list["pd.Series"]) -> "pd.DataFrame":
+        groups = _groupby(self.values.astype("float64").to_frame("v"), keys)["v"]
+        n = groups.count()
+        value = self.grouped_statistic(groups).reindex(n.index).where(n > 0)
+        return _finish(n.to_frame(), value, n)
 
 
 @dataclass
@@ -97,6 +152,9 @@ class Mean(_OverValues):
 
     def statistic(self, values: "pd.Series") -> float:
         return values.mean()
+
+    def grouped_statistic(self, groups: Any) -> "pd.Series":
+        return groups.mean()
 
 
 @dataclass
@@ -108,6 +166,9 @@ class Quantile(_OverValues):
     def statistic(self, values: "pd.Series") -> float:
         return values.quantile(self.q, interpolation="linear")
 
+    def grouped_statistic(self, groups: Any) -> "pd.Series":
+        return groups.quantile(self.q, interpolation="linear")
+
 
 @dataclass
 class Max(_OverValues):
@@ -115,6 +176,9 @@ class Max(_OverValues):
 
     def statistic(self, values: "pd.Series") -> float:
         return values.max()
+
+    def grouped_statistic(self, groups: Any) -> "pd.Series":
+        return groups.max()
 
 
 @dataclass
@@ -138,6 +202,17 @@ class NetScore(Measure):
             return Figure(value=None, n=0, note=f"no {self.of}")
         return Figure(value=self.scale * net / n, n=n, numerator=float(net), denominator=float(n))
 
+    def table(self, keys: list["pd.Series"]) -> "pd.DataFrame":
+        import pandas as pd
+
+        answered = _flag(self.answered)
+        parts = pd.DataFrame({"pos": _flag(self.positive) & answered, "neg": _flag(self.negative) & answered,
+                              "n": answered})
+        sums = _groupby(parts, keys).sum()
+        net = sums["pos"].astype("int64") - sums["neg"].astype("int64")
+        value = (self.scale * net / sums["n"]).where(sums["n"] > 0)
+        return _finish(sums, value, sums["n"], net.where(sums["n"] > 0), sums["n"].where(sums["n"] > 0))
+
 
 @dataclass
 class PerDistinct(Measure):
@@ -158,7 +233,78 @@ class PerDistinct(Measure):
             return Figure(value=None, n=count, numerator=float(count), denominator=0.0, note=f"no {self.of}")
         return Figure(value=count / distinct, n=count, numerator=float(count), denominator=float(distinct))
 
+    def table(self, keys: list["pd.Series"]) -> "pd.DataFrame":
+        import pandas as pd
+
+        rows = _flag(self.mask)
+        parts = pd.DataFrame({"rows": rows, "key": self.keys.where(rows)})
+        grouped = _groupby(parts, keys)
+        count, distinct = grouped["rows"].sum(), grouped["key"].nunique(dropna=True)
+        value = (count / distinct).where(distinct > 0)
+        return _finish(count.to_frame(), value, count, count, distinct)
+
+    def empty(self) -> Figure:
+        return Figure(value=None, n=0, numerator=0.0, denominator=0.0, note=f"no {self.of}")
+
 
 def describe(measure: Measure) -> dict[str, Any]:
     """For debugging and docs: the measure's class and method."""
     return {"measure": type(measure).__name__, "method": measure.method}
+
+
+@dataclass
+class Snapshot(Measure):
+    """Records open at an instant: opened before it and not closed before it (e.g. backlog).
+
+    Overall: open at ``at`` (None: never closed). Per period: open at each period's end, counted
+    vectorised from cumulative opened/closed counts per period, not one query per period.
+    """
+
+    opened: "pd.Series"
+    closed: "pd.Series"
+    at: Any = None  #: the instant of the overall figure
+
+    def _mask(self) -> "pd.Series":
+        if self.at is None:
+            return self.opened.notna() & self.closed.isna()
+        return (self.opened < self.at).fillna(False) & (self.closed.isna() | (self.closed >= self.at))
+
+    def overall(self) -> Figure:
+        return Count(self._mask()).overall()
+
+    def table(self, keys: list["pd.Series"]) -> "pd.DataFrame":
+        return Count(self._mask()).table(keys)
+
+    def empty(self) -> Figure:
+        return Figure(value=0.0, n=0)
+
+    def table_at(self, keys: list["pd.Series"], ends: Any) -> "pd.DataFrame":
+        """Open at each of the sorted period ``ends`` (UTC): index = keys + period position."""
+        import numpy as np
+        import pandas as pd
+
+        periods = len(ends)
+        end_ns = np.asarray(ends.as_unit("ns").asi8)
+
+        def bucket(times: "pd.Series") -> np.ndarray:
+            """First period whose end is after the time; ``periods`` when none (or no time)."""
+            ns = times.dt.tz_convert("UTC").astype("datetime64[ns, UTC]").array.asi8
+            out = np.searchsorted(end_ns, ns, side="right")
+            out[times.isna().to_numpy()] = periods
+            return out
+
+        frame = pd.DataFrame({"opened": bucket(self.opened), "closed": bucket(self.closed)},
+                             index=self.opened.index)
+        key_list = keys or [pd.Series(0, index=frame.index)]
+        columns = pd.RangeIndex(periods)
+
+        def cumulative(column: str) -> "pd.DataFrame":
+            counts = _groupby(frame, [*key_list, frame[column].rename("_p")]).size()
+            return counts.unstack(-1, fill_value=0).reindex(columns=columns, fill_value=0).cumsum(axis=1)
+
+        opened = cumulative("opened")
+        open_at_end = opened - cumulative("closed").reindex(index=opened.index, fill_value=0)
+        long = open_at_end.stack()
+        if not keys:
+            long = long.droplevel(0)
+        return _finish(long.to_frame(), long, long)

@@ -10,6 +10,7 @@ Status = Literal["pass", "warn", "fail", "no-data"]
 Unit = Literal["count", "seconds", "share", "score"]
 Direction = Literal["higher", "lower", "none"]
 
+DEFAULT_SEGMENT = "default"  #: the segment key for values without their own levels
 STATUSES: tuple[Status, ...] = ("pass", "warn", "fail", "no-data")
 
 
@@ -41,6 +42,9 @@ class Target:
     fail: Threshold | None = None
     warn: Threshold | None = None
     line: int | None = None  #: where it was written in the targets file
+    by: str | None = None  #: per-segment target: the dimension whose values have their own levels
+    segments: dict[str, "Target"] = field(default_factory=dict)  #: value → levels (``fail``/``warn``)
+    min_volume: int | None = None  #: fewer records than this: no-data (None: the setting)
 
     @property
     def text(self) -> str:
@@ -50,6 +54,32 @@ class Target:
         if self.warn is not None:
             parts.append(f"warn {self.warn.text}")
         return ", ".join(parts)
+
+    def for_group(self, group: dict[str, str | None]) -> "Target | None":
+        """The levels that apply to a result of this group: per segment, else the target itself.
+        A per-segment target judges only results grouped by its dimension (None otherwise)."""
+        if self.by is None:
+            return self
+        if self.by not in group:
+            return None
+        value = group[self.by]
+        return self.segments.get(value if value is not None else "") or self.segments.get(DEFAULT_SEGMENT)
+
+
+@dataclass
+class Comparison:
+    """The same KPI and group in the preceding period of the same length (``--compare previous``)."""
+
+    period: str | None  #: label of the earlier period, or "from … to …" of the earlier window
+    value: float | None
+    n: int
+    change: float | None  #: value − previous value, machine units (for shares ×100 = points)
+
+    def better(self, direction: str) -> bool | None:
+        """True when the change is an improvement, False when worse, None when flat or unknown."""
+        if self.change is None or self.change == 0 or direction not in ("higher", "lower"):
+            return None
+        return (self.change > 0) == (direction == "higher")
 
 
 @dataclass
@@ -69,6 +99,12 @@ class Result:
     period: str | None = None
     notes: list[str] = field(default_factory=list)
     settings: dict[str, Any] = field(default_factory=dict)  #: the settings that shaped it
+    compare: Comparison | None = None
+
+    @property
+    def key(self) -> tuple[str, tuple[tuple[str, str | None], ...]]:
+        """(kpi, group) — what stays the same when only the period changes."""
+        return self.kpi, tuple(sorted(self.group.items()))
 
     @property
     def has_value(self) -> bool:
@@ -119,6 +155,10 @@ class Report:
     targets_path: str | None = None
     command: str = "report"
     strict: bool = False
+    by: tuple[str, ...] = ()
+    every: str | None = None
+    compare: str | None = None
+    tz: str = "UTC"
 
     @property
     def summary(self) -> dict[str, int]:

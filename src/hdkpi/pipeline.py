@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import os
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
+from datetime import datetime, timedelta, timezone
 from typing import TYPE_CHECKING, Any
 
 from .errors import UsageError
@@ -17,10 +17,14 @@ from .model import Report
 if TYPE_CHECKING:  # pragma: no cover
     import pandas as pd
 
+    from .model import Result
     from .normalise import Dataset
     from .registry import KpiRef, Registry
+    from .select import Window
+    from .slicing import Slicing
     from .targets import TargetsFile
 
+_MICROSECOND = timedelta(microseconds=1)
 PLUGIN_ENV = "HDKPI_LOAD_PLUGINS"  #: "0" disables entry-point plugins; "a,b" loads only those
 
 
@@ -38,6 +42,11 @@ class RunOptions:
     plugins: list[str] = field(default_factory=list)
     strict: bool = False
     command: str = "report"
+    by: list[str] = field(default_factory=list)  #: --by, group dimensions
+    every: str | None = None  #: --every hour|day|week|month
+    last: str | None = None  #: --last 7d
+    now: str | None = None  #: --now, the end of --last (default: the current time)
+    compare: str | None = None  #: --compare previous
 
 
 def build_registry(plugins: list[str]) -> "Registry":
@@ -145,10 +154,78 @@ def select_refs(options: RunOptions, registry: "Registry", frames: dict[str, "pd
     return sorted(unique.values(), key=lambda ref: order.get(ref.kpi.name, len(order)))
 
 
-def run(options: RunOptions) -> Report:
+def resolve_window(options: RunOptions) -> "Window":
+    from .select import Window, last_window, parse_bound
+
+    if options.last and (options.start or options.end):
+        raise UsageError("--last cannot be combined with --from/--to; give one or the other")
+    if options.now and not options.last:
+        raise UsageError("--now only sets the end of --last; give --last too (or use --to)")
+    if options.last:
+        now = (parse_bound(options.now, options.tz, "--now") if options.now
+               else datetime.now(timezone.utc).replace(microsecond=0))
+        return last_window(options.last, now, options.tz)
+    return Window(
+        parse_bound(options.start, options.tz, "--from") if options.start else None,
+        parse_bound(options.end, options.tz, "--to") if options.end else None,
+    )
+
+
+def slice_results(refs: list["KpiRef"], frames: dict[str, "pd.DataFrame"], settings: dict[str, Any],
+                  window: "Window", slicing: "Slicing", compare: str | None) -> list["Result"]:
+    """Compute every KPI over the window, broken down; with ``compare`` attach the preceding period."""
     from .compute import compute
+    from .slicing import make_periods, period_span
+
+    periods = None
+    span = period_span(frames, window) if slicing.every else None
+    if span is not None:
+        periods = make_periods(slicing.every, span[0], span[1], slicing.tz, slicing.week_start)
+    results = compute(refs, frames, settings, window, slicing, periods)
+    if compare:
+        attach_previous(results, refs, frames, settings, window, slicing, periods)
+    return results
+
+
+def attach_previous(results: list["Result"], refs: list["KpiRef"], frames: dict[str, "pd.DataFrame"],
+                    settings: dict[str, Any], window: "Window", slicing: "Slicing", periods: Any) -> None:
+    """Each record gets the same KPI and group one period earlier: the period before for
+    ``--every`` records, the window of the same length before for the others."""
+    from dataclasses import replace
+
+    from .compute import compute
+    from .model import Comparison
+    from .select import Window, previous_window
+    from .slicing import make_periods
+
+    earlier: dict[tuple, Result] = {}
+    label_before: dict[str, str] = {}
+    if periods is not None and len(periods):
+        first = periods.starts[0] - (periods.ends[0] - periods.starts[0])
+        extended = make_periods(slicing.every, first.to_pydatetime(), periods.ends[-1].to_pydatetime()
+                                - _MICROSECOND, slicing.tz, slicing.week_start)
+        label_before = dict(zip(periods.labels, extended.labels[: len(periods)]))
+        wider = Window(extended.starts[0].to_pydatetime(), window.end)
+        for r in compute(refs, frames, settings, wider, slicing, extended):
+            if r.period is not None:
+                earlier[(r.key, r.period)] = r
+    before = previous_window(window)
+    if before is not None:
+        for r in compute(refs, frames, settings, before, replace(slicing, every=None), None):
+            earlier[(r.key, None)] = r
+    window_label = f"{before.start.isoformat()} to {before.end.isoformat()}" if before else None
+    for r in results:
+        label = label_before.get(r.period) if r.period is not None else window_label
+        prev = earlier.get((r.key, label if r.period is not None else None))
+        if prev is None:
+            continue
+        change = r.value - prev.value if r.value is not None and prev.value is not None else None
+        r.compare = Comparison(period=label, value=prev.value, n=prev.n, change=change)
+
+
+def run(options: RunOptions) -> Report:
     from .evaluate import evaluate
-    from .select import Window, parse_bound
+    from .slicing import EVERY, TIME_DIMS, Slicing, week_start_number
 
     registry = build_registry(options.plugins)
     targets = None
@@ -157,15 +234,22 @@ def run(options: RunOptions) -> Report:
 
         targets = load_targets(options.targets_path, registry)
     settings = resolve_settings(targets, options.overrides)
-    window = Window(
-        parse_bound(options.start, options.tz, "--from") if options.start else None,
-        parse_bound(options.end, options.tz, "--to") if options.end else None,
-    )
+    if options.every is not None and options.every not in EVERY:
+        raise UsageError(f"--every {options.every!r}: use one of {', '.join(EVERY)}")
+    if options.compare not in (None, "previous"):
+        raise UsageError(f"--compare {options.compare!r}: only 'previous' is supported")
+    window = resolve_window(options)
     datasets = load_datasets(options, targets)
     frames = combine(datasets)
+    known = all_field_names() | set(TIME_DIMS) | {c for f in frames.values() for c in f.columns}
+    for dim in options.by:
+        if dim not in known:
+            raise UsageError(f"--by {dim}: not a field of the input nor one of {', '.join(TIME_DIMS)}")
+    slicing = Slicing(by=tuple(dict.fromkeys(options.by)), every=options.every, tz=options.tz,
+                      week_start=week_start_number(settings["week_start"]))
     refs = select_refs(options, registry, frames, targets)
-    results = compute(refs, frames, settings, window)
-    verdicts = evaluate(results, targets.targets if targets is not None else [])
+    results = slice_results(refs, frames, settings, window, slicing, options.compare)
+    verdicts = evaluate(results, targets.targets if targets is not None else [], settings)
     return Report(
         verdicts=verdicts,
         inputs=[d.summary for d in datasets],
@@ -176,4 +260,8 @@ def run(options: RunOptions) -> Report:
         targets_path=options.targets_path,
         command=options.command,
         strict=options.strict,
+        by=slicing.by,
+        every=slicing.every,
+        compare=options.compare,
+        tz=options.tz,
     )

@@ -55,6 +55,24 @@ def _choice(choices: tuple[str, ...]) -> Callable[[str, Any], str]:
     return check
 
 
+WEEKDAY_NAMES = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
+
+
+def _weekday(name: str, value: Any) -> str:
+    text = str(value).strip().lower()
+    match = [d for d in WEEKDAY_NAMES if len(text) >= 3 and d.startswith(text)]
+    if not match:
+        raise UsageError(f"setting {name}: {value!r} is not a weekday; write e.g. monday or sunday")
+    return match[0]
+
+
+def _count(name: str, value: Any) -> float:
+    number = _number(name, value)
+    if number < 0 or not float(number).is_integer():
+        raise UsageError(f"setting {name}: expected a whole number ≥ 0, got {value!r}")
+    return number
+
+
 @dataclass(frozen=True)
 class SettingSpec:
     name: str
@@ -78,6 +96,9 @@ SETTINGS: dict[str, SettingSpec] = {
                     "repeat-caller window of call_fcr"),
         SettingSpec("nia_window", 604800.0, _duration,
                     "window of next_issue_avoidance"),
+        SettingSpec("week_start", "monday", _weekday, "first day of a week for --every week and --by week"),
+        SettingSpec("min_volume", 0.0, _count,
+                    "a group or period with fewer records (n) than this is no-data, not pass or fail"),
     )
 }
 

@@ -105,3 +105,34 @@ def format_number(x: float | None) -> str:
     if x is None:
         return ""
     return f"{x:,.0f}" if float(x).is_integer() else f"{x:,.2f}"
+
+
+def format_change(change: float | None, unit: str) -> str:
+    """A signed difference in human units: ``+1.2 pp`` for shares, ``-3.0 s``, ``+12``."""
+    if change is None:
+        return "—"
+    sign = "+" if change > 0 else ("-" if change < 0 else "±")
+    size = abs(change)
+    if unit == "share":
+        return f"{sign}{size * 100:.1f} pp"
+    if unit == "seconds":
+        return sign + format_duration(size)
+    if unit == "count":
+        return sign + (f"{size:,.0f}" if float(size).is_integer() else f"{size:,.2f}")
+    return f"{sign}{size:.2f}"
+
+
+def format_compact(value: float | None, unit: str) -> str:
+    """A short cell for grids: ``81%``, ``23s``, ``4m``, ``1.2k``."""
+    if value is None:
+        return "·"
+    if unit == "share":
+        return f"{value * 100:.0f}%"
+    if unit == "seconds":
+        for size, suffix in ((86400, "d"), (3600, "h"), (60, "m")):
+            if value >= size:
+                return f"{value / size:.0f}{suffix}"
+        return f"{value:.0f}s"
+    if unit == "count" and value >= 1000:
+        return f"{value / 1000:.1f}k"
+    return f"{value:.0f}" if float(value).is_integer() else f"{value:.1f}"

@@ -10,7 +10,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from ..errors import MissingFields
-from ..measures import Count, Mean, PerDistinct, Quantile, Share
+from ..measures import Count, Mean, PerDistinct, Quantile, Share, Snapshot
 from ..registry import KpiContext, Param, kpi
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -40,13 +40,8 @@ def tickets_resolved(tickets: "pd.DataFrame", ctx: KpiContext) -> Count:
      needs=("resolved_at",),
      definition="Tickets open at the end of the window: created before it and not resolved before it; "
                 "with no end, tickets never resolved.")
-def backlog(tickets: "pd.DataFrame", ctx: KpiContext) -> Count:
-    end = ctx.window.end
-    if end is None:
-        return Count(~resolved(tickets))
-    created = tickets["created_at"] < end
-    still_open = tickets["resolved_at"].isna() | (tickets["resolved_at"] >= end)
-    return Count(created & still_open)
+def backlog(tickets: "pd.DataFrame", ctx: KpiContext) -> Snapshot:
+    return Snapshot(tickets["created_at"], tickets["resolved_at"], at=ctx.window.end)
 
 
 @kpi("frt", title="First response time", kind="tickets", unit="seconds", direction="lower",

@@ -51,7 +51,16 @@ def result_doc(v: Verdict) -> dict[str, Any]:
         "method": r.method, "settings": {k: _plain(x) for k, x in r.settings.items()},
         "notes": list(r.notes),
         "target": target_doc(v.target), "status": v.status,
+        "compare": compare_doc(r),
     }
+
+
+def compare_doc(r: Any) -> dict[str, Any] | None:
+    c = r.compare
+    if c is None:
+        return None
+    return {"period": c.period, "value": _number(c.value), "n": int(c.n), "change": _number(c.change),
+            "better": c.better(r.direction)}
 
 
 def input_doc(s: InputSummary) -> dict[str, Any]:
@@ -76,6 +85,9 @@ def report_doc(report: Report) -> dict[str, Any]:
         "generated_at": _when(report.generated_at),
         "period": {"from": _when(report.period_from), "to": _when(report.period_to)},
         "targets": report.targets_path,
+        "by": list(report.by),
+        "every": report.every,
+        "time_zone": report.tz,
         "inputs": [input_doc(s) for s in report.inputs],
         "settings": {k: _plain(x) for k, x in report.settings.items()},
         "results": [result_doc(v) for v in report.verdicts],

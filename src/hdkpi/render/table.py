@@ -2,13 +2,17 @@
 
 The plain layout does not depend on the terminal width and carries no escape codes, so
 scripts and snapshot tests can rely on it; statuses carry a symbol so they read without
-colour.
+colour. Breakdowns add Group/Period columns, a trend line per series (``--every``) and a
+weekday × hour grid when the groups are exactly those two dimensions.
 """
 
 from __future__ import annotations
 
+from collections import defaultdict
+
 from .. import __version__
 from ..model import Report, Verdict
+from ..units import format_change, format_compact, format_value
 from .base import (
     STATUS_STYLES,
     Formatter,
@@ -21,22 +25,107 @@ from .base import (
     value_text,
 )
 
-HEADERS = ("KPI", "Value", "n", "Basis", "Target", "Status", "Note")
-RIGHT = {"Value", "n", "Basis"}
+RIGHT = {"Value", "n", "Basis", "Previous", "Change"}
+SPARKS = "▁▂▃▄▅▆▇█"
+GRID_DIMS = {"weekday", "hour"}
 
 
-def rows(report: Report) -> list[tuple[str, ...]]:
-    return [row(v) for v in report.verdicts]
+def headers(report: Report) -> tuple[str, ...]:
+    cols = ["KPI"]
+    if report.by:
+        cols.append("Group")
+    if report.every:
+        cols.append("Period")
+    cols += ["Value", "n", "Basis"]
+    if report.compare:
+        cols += ["Previous", "Change"]
+    return (*cols, "Target", "Status", "Note")
 
 
-def row(v: Verdict) -> tuple[str, ...]:
-    return (v.result.kpi, value_text(v), f"{v.result.n:,}", basis(v), v.target.text if v.target else "",
-            status_label(v), note_text(v))
+def group_text(v: Verdict) -> str:
+    if not v.result.group:
+        return "all"
+    return ", ".join(f"{k}={'(empty)' if x is None else x}" for k, x in v.result.group.items())
+
+
+def row(v: Verdict, report: Report) -> tuple[str, ...]:
+    r = v.result
+    cells = [r.kpi]
+    if report.by:
+        cells.append(group_text(v))
+    if report.every:
+        cells.append(r.period or "all")
+    cells += [value_text(v), f"{r.n:,}", basis(v)]
+    if report.compare:
+        c = r.compare
+        cells += [format_value(c.value, r.unit) if c else "", format_change(c.change, r.unit) if c else ""]
+    overall = not r.group and r.period is None
+    note = note_text(v) if overall or not r.has_value or v.status == "no-data" else ""
+    return (*cells, v.target.text if v.target else "", status_label(v), note)
 
 
 def heading(report: Report) -> str:
     targets = report.targets_path or "none"
-    return f"hdkpi {__version__} {report.command} · period: {period_text(report)} · targets: {targets}"
+    parts = [f"hdkpi {__version__} {report.command}", f"period: {period_text(report)}", f"targets: {targets}"]
+    if report.by:
+        parts.append(f"by: {', '.join(report.by)}")
+    if report.every:
+        parts.append(f"every: {report.every} ({report.tz})")
+    return " · ".join(parts)
+
+
+def sparkline(values: list[float | None]) -> str:
+    known = [x for x in values if x is not None]
+    if not known:
+        return ""
+    lo, hi = min(known), max(known)
+    span = hi - lo
+    return "".join(" " if x is None else SPARKS[0 if span == 0 else round((x - lo) / span * 7)] for x in values)
+
+
+def trend_lines(report: Report) -> list[str]:
+    """One line per (KPI, group) series: sparkline, first and last value."""
+    series: dict[tuple, list[Verdict]] = defaultdict(list)
+    for v in report.verdicts:
+        if v.result.period is not None:
+            series[(v.result.kpi, group_text(v))].append(v)
+    if not series:
+        return []
+    width = max(len(f"{k}  {g}") for k, g in series)
+    lines = []
+    for (kpi, group), verdicts in series.items():
+        values = [v.result.value for v in verdicts]
+        first, last = verdicts[0], verdicts[-1]
+        lines.append(f"{f'{kpi}  {group}'.ljust(width)}  {sparkline(values)}  "
+                     f"{first.result.period} {value_text(first)} → {last.result.period} {value_text(last)}")
+    return lines
+
+
+def grid_lines(report: Report) -> list[str]:
+    """weekday × hour grids (one per KPI) when the groups are exactly those two dimensions."""
+    if set(report.by) != GRID_DIMS or report.every:
+        return []
+    cells: dict[str, dict[tuple[str, str], Verdict]] = defaultdict(dict)
+    for v in report.verdicts:
+        g = v.result.group
+        if set(g) == GRID_DIMS and g["weekday"] is not None and g["hour"] is not None:
+            cells[v.result.kpi][(g["weekday"], g["hour"])] = v
+    lines: list[str] = []
+    for kpi, grid in cells.items():
+        hours = sorted({h for _, h in grid})
+        days = [d for d in ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun") if any(d == x for x, _ in grid)]
+        unit = next(iter(grid.values())).result.unit
+        lines += ["", f"{kpi} by weekday × hour ({report.tz}; ✖ fail, ⚠ warn, · no calls)",
+                  "     " + " ".join(h.rjust(4) for h in hours)]
+        for day in days:
+            out = []
+            for hour in hours:
+                v = grid.get((day, hour))
+                text = format_compact(v.result.value, unit) if v else "·"
+                mark = {"fail": "✖", "warn": "⚠"}.get(v.status or "", "") if v else ""
+                out.append((mark + text).rjust(4))
+            lines.append(f"{day:<4} " + " ".join(out))
+    return lines
 
 
 class TableFormatter(Formatter):
@@ -48,13 +137,18 @@ class TableFormatter(Formatter):
         return self._rich(report) if self.color else self._plain(report)
 
     def _plain(self, report: Report) -> str:
-        table = [HEADERS, *rows(report)]
-        widths = [max(len(r[i]) for r in table) for i in range(len(HEADERS))]
+        cols = headers(report)
+        table = [cols, *(row(v, report) for v in report.verdicts)]
+        widths = [max(len(r[i]) for r in table) for i in range(len(cols))]
         lines = [heading(report), ""]
         for r in table:
-            cells = [cell.rjust(w) if HEADERS[i] in RIGHT else cell.ljust(w)
+            cells = [cell.rjust(w) if cols[i] in RIGHT else cell.ljust(w)
                      for i, (cell, w) in enumerate(zip(r, widths))]
             lines.append("  ".join(cells).rstrip())
+        trends = trend_lines(report)
+        if trends:
+            lines += ["", "Trends", *(f"  {line}" for line in trends)]
+        lines += grid_lines(report)
         lines += ["", "Inputs", *(f"  {line}" for line in accounting_lines(report))]
         lines += ["", f"Summary: {summary_text(report)}"]
         return "\n".join(lines) + "\n"
@@ -70,16 +164,29 @@ class TableFormatter(Formatter):
         console = Console(file=buffer, force_terminal=True, width=self.width or 100, highlight=False)
         table = Table(title=heading(report), title_justify="left", header_style="bold", box=None,
                       pad_edge=False)
-        for header in HEADERS:
+        cols = headers(report)
+        for header in cols:
             table.add_column(header, justify="right" if header in RIGHT else "left",
                              no_wrap=header != "Note", overflow="fold")
         for v in report.verdicts:
-            cells = list(row(v))
-            status = Text(cells[5], style=STATUS_STYLES.get(v.status or "", ""))
-            note = Text(cells[6], style="dim")
-            kpi = Text(cells[0], style="bold" if v.target else "")
-            table.add_row(kpi, *cells[1:5], status, note)
+            cells: list[Text | str] = list(row(v, report))
+            cells[0] = Text(str(cells[0]), style="bold" if v.target else "")
+            cells[-2] = Text(str(cells[-2]), style=STATUS_STYLES.get(v.status or "", ""))
+            cells[-1] = Text(str(cells[-1]), style="dim")
+            if report.compare and v.result.compare is not None:
+                better = v.result.compare.better(v.result.direction)
+                at = cols.index("Change")
+                cells[at] = Text(str(cells[at]), style={True: "green", False: "red"}.get(better, ""))
+            table.add_row(*cells)
         console.print(table)
+        for title, lines in (("Trends", trend_lines(report)), ("", grid_lines(report))):
+            if lines:
+                console.print()
+                if title:
+                    console.print(Text(title, style="bold"))
+                for line in lines:
+                    style = "red" if "✖" in line else ("yellow" if "⚠" in line else "")
+                    console.print(Text(f"  {line}" if title else line, style=style))
         console.print()
         console.print(Text("Inputs", style="bold"))
         for line in accounting_lines(report):
