@@ -223,6 +223,33 @@ def attach_previous(results: list["Result"], refs: list["KpiRef"], frames: dict[
         r.compare = Comparison(period=label, value=prev.value, n=prev.n, change=change)
 
 
+def add_segments(results: list["Result"], refs: list["KpiRef"], targets: "TargetsFile",
+                 frames: dict[str, "pd.DataFrame"], settings: dict[str, Any], window: "Window",
+                 slicing: "Slicing") -> list["Result"]:
+    """A per-segment target (``by: priority``) is judged per group even without ``--by priority``:
+    its KPI is also broken down by that dimension, after the KPI's other records."""
+    from dataclasses import replace
+
+    from .compute import compute_sliced
+
+    by_ref = {ref.name: ref for ref in refs}
+    extra: dict[str, list[Result]] = {}
+    for target in targets.targets:
+        if target.by is None or target.by in slicing.by or target.kpi not in by_ref:
+            continue
+        segment = replace(slicing, by=(target.by,), every=None)
+        extra[target.kpi] = compute_sliced(by_ref[target.kpi], frames, settings, window, segment, None)[1:]
+    if not extra:
+        return results
+    out: list[Result] = []
+    for i, r in enumerate(results):
+        out.append(r)
+        last_of_kpi = i + 1 == len(results) or results[i + 1].kpi != r.kpi
+        if last_of_kpi:
+            out.extend(extra.pop(r.kpi, []))
+    return out
+
+
 def run(options: RunOptions) -> Report:
     from .evaluate import evaluate
     from .slicing import EVERY, TIME_DIMS, Slicing, week_start_number
@@ -249,6 +276,8 @@ def run(options: RunOptions) -> Report:
                       week_start=week_start_number(settings["week_start"]))
     refs = select_refs(options, registry, frames, targets)
     results = slice_results(refs, frames, settings, window, slicing, options.compare)
+    if targets is not None:
+        results = add_segments(results, refs, targets, frames, settings, window, slicing)
     verdicts = evaluate(results, targets.targets if targets is not None else [], settings)
     return Report(
         verdicts=verdicts,

@@ -300,28 +300,79 @@ def _read_targets(c: _Collector, node: yaml.Node,
             c.add(key_node, f"{key} is the same KPI as {ref.name} on line {lines[ref.name]}; keep one")
             continue
         lines[ref.name] = line
-        levels = _read_levels(c, key, value_node, ref.kpi.unit)
-        if levels is None:
+        target = _read_target(c, key, ref.name, value_node, ref.kpi.unit, line)
+        if target is None:
             continue
         refs[ref.name] = ref
-        targets.append(Target(kpi=ref.name, fail=levels.get("fail"), warn=levels.get("warn"), line=line))
+        targets.append(target)
     return targets, refs
 
 
-def _read_levels(c: _Collector, key: str, node: yaml.Node, unit: str) -> dict[str, Threshold] | None:
+def _read_target(c: _Collector, key: str, name: str, node: yaml.Node, unit: str, line: int) -> Target | None:
+    """A threshold, ``{fail:, warn:, min_volume:}``, or per segment ``{by: DIM, VALUE: …, default: …}``."""
+    items = c.mapping(node, f"target {key}") if isinstance(node, yaml.MappingNode) else None
+    if items is None or not any(k == "by" for _, k, _ in items):
+        levels, min_volume = _read_levels(c, key, node, unit, items)
+        if levels is None:
+            return None
+        return Target(kpi=name, fail=levels.get("fail"), warn=levels.get("warn"), line=line, min_volume=min_volume)
+    by, min_volume, segments, ok = None, None, {}, True
+    for key_node, segment, value_node in items:
+        if segment == "by":
+            by = c.scalar(value_node) if isinstance(value_node, yaml.ScalarNode) else None
+            if not isinstance(by, str) or not by.strip():
+                c.add(value_node, f"target {key}: by must name a field to segment by, e.g. by: priority")
+                ok = False
+        elif segment == "min_volume":
+            min_volume = _min_volume(c, key, value_node)
+            ok = ok and min_volume is not None
+        elif segment in LEVELS:
+            c.add(key_node, f"target {key}: with by:, give levels per segment (e.g. P1: \"<= 4h\") "
+                            f"or under default:, not {segment}: directly")
+            ok = False
+        else:
+            levels, _ = _read_levels(c, f"{key}[{segment}]", value_node, unit, None)
+            if levels is None:
+                ok = False
+            else:
+                segments[segment] = Target(kpi=name, fail=levels.get("fail"), warn=levels.get("warn"), line=line)
+    if ok and not segments:
+        c.add(node, f"target {key}: by: needs at least one segment, e.g. {{by: priority, P1: \"<= 4h\", "
+                    'default: "<= 3d"}')
+        return None
+    if not ok:
+        return None
+    return Target(kpi=name, line=line, by=str(by).strip(), segments=segments, min_volume=min_volume)
+
+
+def _min_volume(c: _Collector, key: str, node: yaml.Node) -> int | None:
+    value = c.scalar(node) if isinstance(node, yaml.ScalarNode) else None
+    if isinstance(value, bool) or not isinstance(value, int) or value < 0:
+        c.add(node, f"target {key}: min_volume must be a whole number ≥ 0, e.g. min_volume: 30")
+        return None
+    return value
+
+
+def _read_levels(c: _Collector, key: str, node: yaml.Node, unit: str,
+                 items: list | None) -> tuple[dict[str, Threshold] | None, int | None]:
+    """(levels, min_volume) of a threshold or ``{fail:, warn:, min_volume:}``; (None, None) on a problem."""
     example = _EXAMPLE.get(unit, '">= 1"')
     if isinstance(node, yaml.ScalarNode):
         threshold = _threshold(c, node, key, unit)
-        return None if threshold is None else {"fail": threshold}
+        return (None if threshold is None else {"fail": threshold}), None
     if not isinstance(node, yaml.MappingNode):
         c.add(node, f"target {key} must be a threshold such as {example} or {{fail: …, warn: …}}")
-        return None
+        return None, None
     levels: dict[str, Threshold] = {}
+    min_volume = None
     ok = True
-    for level_node, level, value_node in c.mapping(node, f"target {key}"):
+    for level_node, level, value_node in items if items is not None else c.mapping(node, f"target {key}"):
+        if level == "min_volume":
+            min_volume = _min_volume(c, key, value_node)
+            ok = ok and min_volume is not None
+            continue
         if level not in LEVELS:
-            note = " (per-segment targets come with --by)" if level == "by" else ""
-            c.add(level_node, f"target {key}: " + _unknown(level, LEVELS, "level") + note)
+            c.add(level_node, f"target {key}: " + _unknown(level, (*LEVELS, "min_volume", "by"), "key"))
             ok = False
             continue
         threshold = _threshold(c, value_node, key, unit)
@@ -331,8 +382,8 @@ def _read_levels(c: _Collector, key: str, node: yaml.Node, unit: str) -> dict[st
             levels[level] = threshold
     if ok and not levels:
         c.add(node, f"target {key} needs fail: and/or warn:, e.g. {{fail: {example}}}")
-        return None
-    return levels if ok else None
+        return None, None
+    return (levels if ok else None), min_volume
 
 
 def _threshold(c: _Collector, node: yaml.Node, key: str, unit: str) -> Threshold | None:
