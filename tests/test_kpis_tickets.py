@@ -540,7 +540,6 @@ def test_ticket_aht_without_handle_seconds_is_no_data(tmp_path):
     no_data(kpi_result(tickets(tmp_path, BASIC), "ticket_aht"), "handle_seconds")
 
 
-@pytest.mark.xfail(strict=True, reason="KPI_SPEC §3 lists cost_per_ticket; the code registers no such KPI")
 def test_cost_per_ticket(tmp_path):
     frames = tickets(tmp_path, """\
         ticket_id,created_at,resolved_at

@@ -60,7 +60,8 @@ def _base(ref: "KpiRef", settings: dict[str, Any]) -> Result:
 
 
 def _measure(ref: "KpiRef", frames: dict[str, "pd.DataFrame"], settings: dict[str, Any], window: "Window",
-             result: Result) -> tuple[Measure | None, "pd.DataFrame | None", str]:
+             result: Result, periods: Periods | None = None,
+             tz: str = "UTC") -> tuple[Measure | None, "pd.DataFrame | None", str]:
     """Run the KPI function on its frame cut to the window; (None, …) with a note on no-data."""
     from .registry import KpiContext
 
@@ -79,7 +80,7 @@ def _measure(ref: "KpiRef", frames: dict[str, "pd.DataFrame"], settings: dict[st
             result.notes.append(f"missing field {anchor} (the anchor time of {kpi.name})")
             return None, None, anchor
         frame = frame.loc[window.mask(frame[anchor])]
-    context = KpiContext(settings=settings, window=window, frames=frames)
+    context = KpiContext(settings=settings, window=window, frames=frames, periods=periods, tz=tz)
     try:
         measure = kpi.fn(frame, context, **ref.kwargs)
     except NoData as exc:
@@ -116,7 +117,8 @@ def compute_sliced(ref: "KpiRef", frames: dict[str, "pd.DataFrame"], settings: d
     present (a count of nothing is 0, anything else no-data), as are groups missing in a period.
     """
     overall = _base(ref, settings)
-    measure, frame, anchor = _measure(ref, frames, settings, window, overall)
+    measure, frame, anchor = _measure(ref, frames, settings, window, overall,
+                                      periods if slicing.every else None, slicing.tz)
     if measure is None:
         return [overall]
     _fill(overall, measure.overall())
@@ -127,12 +129,11 @@ def compute_sliced(ref: "KpiRef", frames: dict[str, "pd.DataFrame"], settings: d
         overall.notes.append(problem)
         return [overall]
     results = [overall]
-    empty = measure.empty()
     template = _base(ref, settings)
-    template.method, template.notes = overall.method, list(measure.notes)
+    template.method = overall.method
     if keys:
         table = measure.table(keys).sort_index()
-        results += _rows(table, [k.name for k in keys], None, template, empty)
+        results += _rows(table, [k.name for k in keys], None, template, measure)
     if slicing.every and periods is not None and len(periods):
         if isinstance(measure, Snapshot):
             by_period = measure.table_at([], periods.ends)
@@ -142,11 +143,11 @@ def compute_sliced(ref: "KpiRef", frames: dict[str, "pd.DataFrame"], settings: d
             by_period = measure.table([position])
             by_both = measure.table([*keys, position]) if keys else None
         every = range(len(periods))
-        results += _rows(by_period.reindex(every), [], periods, template, empty)
+        results += _rows(by_period.reindex(every), [], periods, template, measure)
         if by_both is not None:
             groups = measure.table(keys).sort_index().index if keys else None
             full = _product(groups, every)
-            results += _rows(by_both.reindex(full), [k.name for k in keys], periods, template, empty)
+            results += _rows(by_both.reindex(full), [k.name for k in keys], periods, template, measure)
     return results
 
 
@@ -185,7 +186,7 @@ def _label(value: Any) -> str | None:
 
 
 def _rows(table: "pd.DataFrame", dims: list[str], periods: Periods | None, template: Result,
-          empty: Figure) -> list[Result]:
+          measure: Measure) -> list[Result]:
     """Results from a measure table (index: group values…, then the period position when periods)."""
     import math
 
@@ -195,20 +196,21 @@ def _rows(table: "pd.DataFrame", dims: list[str], periods: Periods | None, templ
         parts = index if isinstance(index, tuple) else (index,)
         result = Result(kpi=template.kpi, title=template.title, unit=template.unit, direction=template.direction,
                         value=None, n=0, method=template.method, settings=template.settings,
-                        notes=list(template.notes))
+                        notes=list(measure.notes))
         result.group = {dim: _label(v) for dim, v in zip(dims, parts)}
         if periods is not None:
             result.period = periods.labels[int(parts[-1])]
         if isinstance(n, float) and math.isnan(n):  # a group or period without rows
-            _fill(result, empty)
+            _fill(result, measure.empty())
         else:
             has_value = not (isinstance(value, float) and math.isnan(value))
             result.value = float(value) if has_value else None
             result.n = int(n)
             result.numerator = None if math.isnan(numerator) else float(numerator)
             result.denominator = None if math.isnan(denominator) else float(denominator)
-            if not has_value and empty.note:
-                result.notes.append(empty.note)
+            note = measure.missing_note(bool(dims))
+            if not has_value and note:
+                result.notes.append(note)
         out.append(result)
     return out
 

@@ -49,6 +49,10 @@ class Measure:
         """The figure of a group or period without any row (a count of nothing is 0)."""
         return Figure(value=None, n=0, note=f"no {getattr(self, 'of', 'records')}")
 
+    def missing_note(self, grouped: bool) -> str | None:
+        """Why a group or period record has no value."""
+        return self.empty().note
+
 
 def _groupby(frame: "pd.DataFrame", keys: list["pd.Series"]):
     """Group ``frame`` by aligned key Series; missing key values are a group of their own."""
@@ -308,3 +312,78 @@ class Snapshot(Measure):
         if not keys:
             long = long.droplevel(0)
         return _finish(long.to_frame(), long, long)
+
+
+def cost_units(start: Any, end: Any, per: str, tz: str = "UTC") -> float:
+    """How many ``per`` (day, week, month, year) the span [start, end) holds, in calendar terms of
+    ``tz``: a partial month counts as its share of that month's own length, so November 1–30 is
+    exactly one month."""
+    import pandas as pd
+
+    start, end = pd.Timestamp(start).tz_convert(tz), pd.Timestamp(end).tz_convert(tz)
+    if per in ("day", "week"):
+        return (end - start).total_seconds() / (86400.0 if per == "day" else 604800.0)
+    offset = pd.DateOffset(months=1 if per == "month" else 12)
+    first = start.tz_localize(None).normalize().replace(day=1)
+    if per == "year":
+        first = first.replace(month=1)
+    units, lo = 0.0, first
+    while lo.tz_localize(tz, ambiguous=True, nonexistent="shift_forward") < end:  # a few dozen steps at most
+        hi = lo + offset
+        a = lo.tz_localize(tz, ambiguous=True, nonexistent="shift_forward")
+        b = hi.tz_localize(tz, ambiguous=True, nonexistent="shift_forward")
+        overlap = (min(b, end) - max(a, start)).total_seconds()
+        if overlap > 0:
+            units += overlap / (b - a).total_seconds()
+        lo = hi
+    return units
+
+
+@dataclass
+class PerSpan(Measure):
+    """A cost that accrues with time ÷ records in the span (e.g. cost per ticket resolved).
+
+    The cost of a span is ``amount`` per ``per``, counted in calendar terms (:func:`cost_units`):
+    a whole month costs exactly ``amount`` when per is month. A desk-wide cost has no share per
+    group, so group records are no-data. numerator = cost, denominator = n.
+    """
+
+    mask: "pd.Series"
+    amount: float
+    per: str
+    window: Any = None
+    frames: Any = None
+    periods: Any = None
+    tz: str = "UTC"
+    of: str = "records"
+
+    def _span(self) -> tuple[Any, Any] | None:
+        from .slicing import period_span
+
+        if self.window is not None and self.window.start is not None and self.window.end is not None:
+            return self.window.start, self.window.end
+        return period_span(self.frames or {}, self.window) if self.window is not None else None
+
+    def overall(self) -> Figure:
+        count = int(_flag(self.mask).sum())
+        span = self._span()
+        if count == 0 or span is None:
+            return Figure(value=None, n=count, note=f"no {self.of}")
+        cost = self.amount * cost_units(span[0], span[1], self.per, self.tz)
+        return Figure(value=cost / count, n=count, numerator=cost, denominator=float(count))
+
+    def missing_note(self, grouped: bool) -> str | None:
+        return "a desk-wide cost is not broken down by group" if grouped else self.empty().note
+
+    def table(self, keys: list["pd.Series"]) -> "pd.DataFrame":
+        import pandas as pd
+
+        counts = _groupby(_flag(self.mask).to_frame("c"), keys).sum()["c"]
+        if len(keys) == 1 and keys[0].name == "period" and self.periods is not None:
+            p = self.periods
+            cost_of = pd.Series([self.amount * cost_units(a, b, self.per, self.tz) for a, b in zip(p.starts, p.ends)])
+            cost = counts.index.to_series().map(cost_of).astype("float64")
+            value = (cost / counts).where(counts > 0)
+            return _finish(counts.to_frame(), value, counts, cost.where(counts > 0), counts.where(counts > 0))
+        nothing = counts.astype("float64") * float("nan")
+        return _finish(counts.to_frame(), nothing, counts, nothing, nothing)

@@ -126,23 +126,27 @@ def combine(datasets: list["Dataset"]) -> dict[str, "pd.DataFrame"]:
     return frames
 
 
-def default_refs(registry: "Registry", frames: dict[str, "pd.DataFrame"]) -> list["KpiRef"]:
-    """Every KPI whose kind is in the input and that needs no parameter."""
+def default_refs(registry: "Registry", frames: dict[str, "pd.DataFrame"],
+                 settings: dict[str, Any] | None = None) -> list["KpiRef"]:
+    """Every KPI whose kind is in the input, that needs no parameter and no setting left unset
+    (cost_per_ticket waits for a cost); asked for by name or target, such a KPI says what it lacks."""
     from .registry import KpiRef
 
     kinds = set(frames)
     scores = {"csat", "nps", "ces"}
     if "tickets" in frames and scores & set(frames["tickets"].columns):
         kinds.add("surveys")
-    return [KpiRef(k) for k in registry if k.kind in kinds and not any(p.required for p in k.params)]
+    settings = settings or {}
+    return [KpiRef(k) for k in registry if k.kind in kinds and not any(p.required for p in k.params)
+            and not any(name in settings and settings[name] is None for name in k.settings)]
 
 
 def select_refs(options: RunOptions, registry: "Registry", frames: dict[str, "pd.DataFrame"],
-                targets: "TargetsFile | None") -> list["KpiRef"]:
+                targets: "TargetsFile | None", settings: dict[str, Any] | None = None) -> list["KpiRef"]:
     if options.kpis:
         refs = [registry.resolve(text) for text in options.kpis]
     else:
-        refs = default_refs(registry, frames)
+        refs = default_refs(registry, frames, settings)
         if targets is not None:
             refs += list(targets.refs.values())
     unique: dict[str, KpiRef] = {}
@@ -274,7 +278,7 @@ def run(options: RunOptions) -> Report:
             raise UsageError(f"--by {dim}: not a field of the input nor one of {', '.join(TIME_DIMS)}")
     slicing = Slicing(by=tuple(dict.fromkeys(options.by)), every=options.every, tz=options.tz,
                       week_start=week_start_number(settings["week_start"]))
-    refs = select_refs(options, registry, frames, targets)
+    refs = select_refs(options, registry, frames, targets, settings)
     results = slice_results(refs, frames, settings, window, slicing, options.compare)
     if targets is not None:
         results = add_segments(results, refs, targets, frames, settings, window, slicing)

@@ -141,6 +141,8 @@ class KpiContext:
     settings: dict[str, Any]
     window: "Window"
     frames: dict[str, Any] = field(default_factory=dict)  #: every loaded kind, uncut
+    periods: Any = None  #: the --every periods (hdkpi.slicing.Periods) when there are any
+    tz: str = "UTC"  #: the reporting zone (--tz)
 
 
 _REF = re.compile(r"^\s*(?P<name>[A-Za-z_][A-Za-z0-9_]*)\s*(?:\((?P<args>[^()]*)\))?\s*$")

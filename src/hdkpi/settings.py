@@ -73,6 +73,25 @@ def _count(name: str, value: Any) -> float:
     return number
 
 
+COST_PERIODS = ("day", "week", "month", "year")
+
+
+def _cost(name: str, value: Any) -> dict[str, Any] | None:
+    """``{amount: 12000, per: month}`` (or ``"12000/month"`` on the command line)."""
+    if value is None:
+        return None
+    if isinstance(value, str) and "/" in value:
+        amount, _, per = value.partition("/")
+        value = {"amount": amount, "per": per}
+    if not isinstance(value, dict) or set(value) != {"amount", "per"}:
+        raise UsageError(f"setting {name}: write {{amount: 12000, per: month}} (or --set cost=12000/month)")
+    amount = _number(name, value["amount"])
+    per = str(value["per"]).strip().lower()
+    if amount < 0 or per not in COST_PERIODS:
+        raise UsageError(f"setting {name}: amount must be ≥ 0 and per one of {', '.join(COST_PERIODS)}")
+    return {"amount": amount, "per": per}
+
+
 @dataclass(frozen=True)
 class SettingSpec:
     name: str
@@ -96,6 +115,7 @@ SETTINGS: dict[str, SettingSpec] = {
                     "repeat-caller window of call_fcr"),
         SettingSpec("nia_window", 604800.0, _duration,
                     "window of next_issue_avoidance"),
+        SettingSpec("cost", None, _cost, "desk cost for cost_per_ticket: {amount: 12000, per: month}"),
         SettingSpec("week_start", "monday", _weekday, "first day of a week for --every week and --by week"),
         SettingSpec("min_volume", 0.0, _count,
                     "a group or period with fewer records (n) than this is no-data, not pass or fail"),

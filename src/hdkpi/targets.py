@@ -249,7 +249,7 @@ def _read_version(c: _Collector, node: yaml.Node) -> int:
 def _read_settings(c: _Collector, node: yaml.Node) -> dict[str, Any]:
     settings: dict[str, Any] = {}
     for key_node, key, value_node in c.mapping(node, "settings"):
-        if not isinstance(value_node, yaml.ScalarNode):
+        if not isinstance(value_node, yaml.ScalarNode) and key != "cost":
             c.add(value_node, f"setting {key} must be a single value")
             continue
         try:

@@ -9,8 +9,8 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from ..errors import MissingFields
-from ..measures import Count, Mean, PerDistinct, Quantile, Share, Snapshot
+from ..errors import MissingFields, NoData
+from ..measures import Count, Mean, PerDistinct, PerSpan, Quantile, Share, Snapshot
 from ..registry import KpiContext, Param, kpi
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -82,6 +82,17 @@ def resolution_time_median(tickets: "pd.DataFrame", ctx: KpiContext) -> Quantile
                 "at (n − 1)·0.9 (PERCENTILE.INC).")
 def resolution_time_p90(tickets: "pd.DataFrame", ctx: KpiContext) -> Quantile:
     return Quantile(_resolution(tickets), 0.9, of="resolved tickets")
+
+
+@kpi("resolution_time_p", title="Resolution time (percentile)", kind="tickets", unit="seconds",
+     direction="lower", anchor="resolved_at", needs=("resolution_seconds",),
+     params=(Param("q", "number", required=True, doc="percentile 0–100, e.g. 95"),),
+     definition="The q-th percentile of resolution time over resolved tickets, linear interpolation "
+                "at (n − 1)·q/100 (PERCENTILE.INC): resolution_time_p(95).")
+def resolution_time_p(tickets: "pd.DataFrame", ctx: KpiContext, q: float) -> Quantile:
+    if not 0 <= q <= 100:
+        raise NoData(f"resolution_time_p({q:g}): the percentile must be between 0 and 100")
+    return Quantile(_resolution(tickets), q / 100, of="resolved tickets")
 
 
 @kpi("resolved_within", title="Resolved within", kind="tickets", unit="share", direction="higher",
@@ -202,3 +213,15 @@ def survey_response_rate(tickets: "pd.DataFrame", ctx: KpiContext) -> Share:
      anchor="created_at", needs=("handle_seconds",), definition="Mean handle_seconds over tickets that have one.")
 def ticket_aht(tickets: "pd.DataFrame", ctx: KpiContext) -> Mean:
     return Mean(tickets["handle_seconds"], of="tickets with a handle time")
+
+
+@kpi("cost_per_ticket", title="Cost per ticket", kind="tickets", unit="score", direction="lower",
+     anchor="resolved_at", needs=("resolved_at",), settings=("cost",),
+     definition="The desk's cost (settings cost: {amount, per: day|week|month|year}) over the window or "
+                "period, in calendar terms (a whole month costs amount), ÷ tickets resolved in it.")
+def cost_per_ticket(tickets: "pd.DataFrame", ctx: KpiContext) -> PerSpan:
+    cost = ctx.settings.get("cost")
+    if not cost:
+        raise NoData("missing setting cost; add to the targets file: settings: {cost: {amount: 12000, per: month}}")
+    return PerSpan(resolved(tickets), amount=cost["amount"], per=cost["per"], window=ctx.window,
+                   frames=ctx.frames, periods=ctx.periods, tz=ctx.tz, of="tickets resolved")
