@@ -5,7 +5,7 @@ A ``calendar:`` section in the targets file lets ``frt``, ``resolution_time*`` a
 real elapsed time (UTC seconds) that falls inside open intervals, so a DST change inside
 open hours counts what the clocks really did (08:00–18:00 is then 9 h or 11 h long).
 
-The computation is vectorised: one sorted table of open intervals in UTC nanoseconds with
+The computation is vectorised: one sorted table of open intervals in UTC microseconds with
 the open time accumulated before each, then ``cum(t)`` by ``numpy.searchsorted`` and
 business time = ``cum(end) − cum(start)``. Only the table is built per calendar day.
 
@@ -29,7 +29,7 @@ from dataclasses import dataclass, field, replace
 from datetime import date, datetime
 from typing import TYPE_CHECKING, Any
 
-from .errors import UsageError
+from .errors import InputError, UsageError
 from .units import split_quantity
 
 if TYPE_CHECKING:
@@ -39,6 +39,8 @@ if TYPE_CHECKING:
 __all__ = ["Calendar", "business_seconds", "open_intervals", "parse_business_duration"]
 
 DAY_SECONDS = 86400
+#: widest span of input dates business time is computed for (guards against placeholder dates)
+MAX_SPAN_YEARS = 100
 _DAY_ABBR = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 _DAY_FULL = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
 _DAY_LABEL = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
@@ -196,8 +198,8 @@ def business_seconds(cal: Calendar, start: pd.Series, end: pd.Series) -> pd.Seri
 
     if len(start) != len(end):
         raise ValueError(f"business_seconds: start has {len(start)} rows, end has {len(end)}")
-    s, s_ok = _utc_ns(start, cal.tz)
-    e, e_ok = _utc_ns(end, cal.tz)
+    s, s_ok = _utc_us(start, cal.tz)
+    e, e_ok = _utc_us(end, cal.tz)
     valid = s_ok & e_ok
     valid[valid] = e[valid] >= s[valid]
     out = np.full(len(s), np.nan)
@@ -205,15 +207,18 @@ def business_seconds(cal: Calendar, start: pd.Series, end: pd.Series) -> pd.Seri
         sv, ev = s[valid], e[valid]
         first = _local_date(int(sv.min()), cal.tz)
         last = _local_date(int(ev.max()), cal.tz)
+        if (last - first).days > MAX_SPAN_YEARS * 366:
+            raise InputError(f"business time: dates run from {first} to {last}, more than {MAX_SPAN_YEARS} "
+                             "years; check the input for placeholder dates")
         starts, ends = open_intervals(cal, date.fromordinal(first.toordinal() - 1),
                                       date.fromordinal(last.toordinal() + 1))
-        out[valid] = (_cumulative(starts, ends, ev) - _cumulative(starts, ends, sv)) / 1e9
+        out[valid] = (_cumulative(starts, ends, ev) - _cumulative(starts, ends, sv)) / 1e6
     return pd.Series(out, index=start.index, dtype="float64")
 
 
 def open_intervals(cal: Calendar, first: date, last: date) -> tuple[np.ndarray, np.ndarray]:
     """Open intervals on local dates ``first``…``last`` as sorted, non-overlapping
-    (starts, ends) arrays of UTC epoch nanoseconds (int64); holidays skipped."""
+    (starts, ends) arrays of UTC epoch microseconds (int64); holidays skipped."""
     import numpy as np
 
     days = np.arange(np.datetime64(first, "D"), np.datetime64(last, "D") + 1)
@@ -232,7 +237,7 @@ def open_intervals(cal: Calendar, first: date, last: date) -> tuple[np.ndarray, 
             wall_ends.append(base + e)
     ws, we = np.concatenate(wall_starts), np.concatenate(wall_ends)
     order = np.argsort(ws, kind="stable")
-    starts, ends = _wall_to_utc_ns(ws[order], cal.tz), _wall_to_utc_ns(we[order], cal.tz)
+    starts, ends = _wall_to_utc_us(ws[order], cal.tz), _wall_to_utc_us(we[order], cal.tz)
     # Wall → UTC is monotone with these DST conventions; enforce it anyway so odd zone
     # histories can never produce overlapping intervals (which would double-count).
     bounds = np.maximum.accumulate(np.column_stack([starts, ends]).ravel())
@@ -240,7 +245,7 @@ def open_intervals(cal: Calendar, first: date, last: date) -> tuple[np.ndarray, 
 
 
 def _cumulative(starts: np.ndarray, ends: np.ndarray, t: np.ndarray) -> np.ndarray:
-    """Open nanoseconds from the table start up to each instant ``t``."""
+    """Open microseconds from the table start up to each instant ``t``."""
     import numpy as np
 
     if len(starts) == 0:
@@ -253,8 +258,8 @@ def _cumulative(starts: np.ndarray, ends: np.ndarray, t: np.ndarray) -> np.ndarr
     return np.where(k >= 0, before[kk] + inside, 0)
 
 
-def _utc_ns(values: pd.Series, tz: str) -> tuple[np.ndarray, np.ndarray]:
-    """(UTC epoch ns as int64, mask of non-NaT) for a datetime Series."""
+def _utc_us(values: pd.Series, tz: str) -> tuple[np.ndarray, np.ndarray]:
+    """(UTC epoch µs as int64, mask of non-NaT) for a datetime Series (µs: no overflow for any year)."""
     import numpy as np
     import pandas as pd
 
@@ -265,24 +270,24 @@ def _utc_ns(values: pd.Series, tz: str) -> tuple[np.ndarray, np.ndarray]:
                                                    nonexistent="shift_forward")
     else:
         raise TypeError(f"business_seconds needs datetime values, got dtype {values.dtype}")
-    idx = idx.tz_convert("UTC").as_unit("ns")
+    idx = idx.tz_convert("UTC").as_unit("us")
     return idx.asi8.copy(), ~np.asarray(idx.isna())
 
 
-def _wall_to_utc_ns(wall_seconds: np.ndarray, tz: str) -> np.ndarray:
-    """Local wall-clock epoch seconds → UTC epoch ns (ambiguous: first; gap: forward)."""
+def _wall_to_utc_us(wall_seconds: np.ndarray, tz: str) -> np.ndarray:
+    """Local wall-clock epoch seconds → UTC epoch µs (ambiguous: first; gap: forward)."""
     import numpy as np
     import pandas as pd
 
-    idx = pd.DatetimeIndex(wall_seconds.astype("datetime64[s]").astype("datetime64[ns]"))
+    idx = pd.DatetimeIndex(wall_seconds.astype("datetime64[s]").astype("datetime64[us]"))
     idx = idx.tz_localize(tz, ambiguous=np.ones(len(idx), dtype=bool), nonexistent="shift_forward")
-    return idx.tz_convert("UTC").asi8.copy()
+    return idx.tz_convert("UTC").as_unit("us").asi8.copy()
 
 
-def _local_date(utc_ns: int, tz: str) -> date:
+def _local_date(utc_us: int, tz: str) -> date:
     import pandas as pd
 
-    return pd.Timestamp(utc_ns, unit="ns", tz="UTC").tz_convert(tz).date()
+    return pd.Timestamp(utc_us, unit="us", tz="UTC").tz_convert(tz).date()
 
 
 @functools.lru_cache(maxsize=64)

@@ -122,6 +122,8 @@ def input_options(fn: Callable[..., Any]) -> Callable[..., Any]:
                           "date, week, month of the KPI's anchor time (repeatable: groups of every combination)."),
         click.option("--every", type=click.Choice(["hour", "day", "week", "month"]),
                      help="One result per period of the KPI's anchor time, in --tz."),
+        click.option("--business", is_flag=True,
+                     help="Measure frt and resolution times in business time (the targets file's calendar)."),
         click.option("--compare", type=click.Choice(["previous"]),
                      help="Add the value of the preceding period of the same length, and the change."),
         click.option("--to", "end", metavar="WHEN", help="End of the window (exclusive), date or datetime."),

@@ -60,8 +60,8 @@ def _base(ref: "KpiRef", settings: dict[str, Any]) -> Result:
 
 
 def _measure(ref: "KpiRef", frames: dict[str, "pd.DataFrame"], settings: dict[str, Any], window: "Window",
-             result: Result, periods: Periods | None = None,
-             tz: str = "UTC") -> tuple[Measure | None, "pd.DataFrame | None", str]:
+             result: Result, periods: Periods | None = None, tz: str = "UTC",
+             calendar: Any = None) -> tuple[Measure | None, "pd.DataFrame | None", str]:
     """Run the KPI function on its frame cut to the window; (None, …) with a note on no-data."""
     from .registry import KpiContext
 
@@ -80,7 +80,8 @@ def _measure(ref: "KpiRef", frames: dict[str, "pd.DataFrame"], settings: dict[st
             result.notes.append(f"missing field {anchor} (the anchor time of {kpi.name})")
             return None, None, anchor
         frame = frame.loc[window.mask(frame[anchor])]
-    context = KpiContext(settings=settings, window=window, frames=frames, periods=periods, tz=tz)
+    context = KpiContext(settings=settings, window=window, frames=frames, periods=periods, tz=tz,
+                         calendar=calendar, business=ref.business)
     try:
         measure = kpi.fn(frame, context, **ref.kwargs)
     except NoData as exc:
@@ -102,10 +103,10 @@ def _fill(result: Result, figure: Figure) -> Result:
 
 
 def compute_one(ref: "KpiRef", frames: dict[str, "pd.DataFrame"], settings: dict[str, Any],
-                window: "Window") -> Result:
+                window: "Window", calendar: Any = None) -> Result:
     """The overall figure of one KPI over the window."""
     result = _base(ref, settings)
-    measure, _, _ = _measure(ref, frames, settings, window, result)
+    measure, _, _ = _measure(ref, frames, settings, window, result, calendar=calendar)
     return result if measure is None else _fill(result, measure.overall())
 
 
@@ -118,7 +119,7 @@ def compute_sliced(ref: "KpiRef", frames: dict[str, "pd.DataFrame"], settings: d
     """
     overall = _base(ref, settings)
     measure, frame, anchor = _measure(ref, frames, settings, window, overall,
-                                      periods if slicing.every else None, slicing.tz)
+                                      periods if slicing.every else None, slicing.tz, slicing.calendar)
     if measure is None:
         return [overall]
     _fill(overall, measure.overall())

@@ -45,6 +45,7 @@ class Target:
     by: str | None = None  #: per-segment target: the dimension whose values have their own levels
     segments: dict[str, "Target"] = field(default_factory=dict)  #: value → levels (``fail``/``warn``)
     min_volume: int | None = None  #: fewer records than this: no-data (None: the setting)
+    business: bool = False  #: the KPI is measured in business time (business: true, or bd/bh thresholds)
 
     @property
     def text(self) -> str:

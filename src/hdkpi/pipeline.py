@@ -47,6 +47,7 @@ class RunOptions:
     last: str | None = None  #: --last 7d
     now: str | None = None  #: --now, the end of --last (default: the current time)
     compare: str | None = None  #: --compare previous
+    business: bool = False  #: --business: frt and resolution times in the calendar's business time
 
 
 def build_registry(plugins: list[str]) -> "Registry":
@@ -124,6 +125,31 @@ def combine(datasets: list["Dataset"]) -> dict[str, "pd.DataFrame"]:
         if parts:
             frames[kind] = parts[0] if len(parts) == 1 else pd.concat(parts, ignore_index=True)
     return frames
+
+
+#: columns of a ticket or call that a survey about it can be grouped by
+JOINED_FIELDS = ("agent", "queue", "team", "priority", "category", "channel", "tier")
+
+
+def join_surveys(frames: dict[str, "pd.DataFrame"]) -> None:
+    """Give survey answers the dimensions of the ticket or call they are about (by ticket_id or
+    call_id), so ``--by priority`` or ``--by queue`` works for csat/nps/ces; a survey's own agent
+    wins, an empty one is taken from the ticket (or call)."""
+    surveys = frames.get("surveys")
+    if surveys is None:
+        return
+    surveys = surveys.copy()
+    for kind, key in (("tickets", "ticket_id"), ("calls", "call_id")):
+        source = frames.get(kind)
+        if source is None or key not in surveys or key not in source:
+            continue
+        lookup = source.drop_duplicates(key).set_index(key)
+        for column in JOINED_FIELDS:
+            if column not in lookup:
+                continue
+            joined = surveys[key].map(lookup[column])
+            surveys[column] = surveys[column].fillna(joined) if column in surveys else joined
+    frames["surveys"] = surveys
 
 
 def default_refs(registry: "Registry", frames: dict[str, "pd.DataFrame"],
@@ -254,6 +280,14 @@ def add_segments(results: list["Result"], refs: list["KpiRef"], targets: "Target
     return out
 
 
+def in_business_time(refs: list["KpiRef"], targets: "TargetsFile | None", everywhere: bool) -> list["KpiRef"]:
+    """Mark the KPIs measured in business time: all with --business, else those whose target says so."""
+    from dataclasses import replace
+
+    wanted = {t.kpi for t in targets.targets if t.business} if targets is not None else set()
+    return [replace(ref, business=True) if everywhere or ref.name in wanted else ref for ref in refs]
+
+
 def run(options: RunOptions) -> Report:
     from .evaluate import evaluate
     from .slicing import EVERY, TIME_DIMS, Slicing, week_start_number
@@ -272,13 +306,17 @@ def run(options: RunOptions) -> Report:
     window = resolve_window(options)
     datasets = load_datasets(options, targets)
     frames = combine(datasets)
+    join_surveys(frames)
     known = all_field_names() | set(TIME_DIMS) | {c for f in frames.values() for c in f.columns}
     for dim in options.by:
         if dim not in known:
             raise UsageError(f"--by {dim}: not a field of the input nor one of {', '.join(TIME_DIMS)}")
+    calendar = targets.calendar if targets is not None else None
+    if options.business and calendar is None:
+        raise UsageError("--business needs a calendar: section in the targets file (see README, 'Business time')")
     slicing = Slicing(by=tuple(dict.fromkeys(options.by)), every=options.every, tz=options.tz,
-                      week_start=week_start_number(settings["week_start"]))
-    refs = select_refs(options, registry, frames, targets, settings)
+                      week_start=week_start_number(settings["week_start"]), calendar=calendar)
+    refs = in_business_time(select_refs(options, registry, frames, targets, settings), targets, options.business)
     results = slice_results(refs, frames, settings, window, slicing, options.compare)
     if targets is not None:
         results = add_segments(results, refs, targets, frames, settings, window, slicing)

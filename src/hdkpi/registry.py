@@ -27,7 +27,7 @@ from types import ModuleType
 from typing import TYPE_CHECKING, Any, Literal
 
 from .errors import RegistryError, UsageError
-from .units import duration_label, parse_duration
+from .units import BusinessDuration, duration_label, parse_duration
 
 if TYPE_CHECKING:  # pragma: no cover
     from .select import Window
@@ -51,13 +51,15 @@ class Param:
 
     def parse(self, text: str, kpi_name: str) -> float:
         if self.type == "duration":
-            return parse_duration(text, what=f"{kpi_name}({text})")
+            return parse_duration(text, what=f"{kpi_name}({text})", business=True)
         try:
             return float(text)
         except ValueError:
             raise UsageError(f"{kpi_name}({text}): {text!r} is not a number") from None
 
     def label(self, value: float) -> str:
+        if isinstance(value, BusinessDuration):
+            return value.label
         if self.type == "duration":
             return duration_label(value)
         return str(int(value)) if float(value).is_integer() else f"{value:g}"
@@ -120,6 +122,7 @@ class KpiRef:
 
     kpi: Kpi
     args: tuple[float, ...] = ()
+    business: bool = False  #: durations measured in business time (--business, or business: true)
 
     @property
     def name(self) -> str:
@@ -143,6 +146,8 @@ class KpiContext:
     frames: dict[str, Any] = field(default_factory=dict)  #: every loaded kind, uncut
     periods: Any = None  #: the --every periods (hdkpi.slicing.Periods) when there are any
     tz: str = "UTC"  #: the reporting zone (--tz)
+    calendar: Any = None  #: hdkpi.calendar.Calendar from the targets file's calendar: section
+    business: bool = False  #: measure durations in business time (needs ``calendar``)
 
 
 _REF = re.compile(r"^\s*(?P<name>[A-Za-z_][A-Za-z0-9_]*)\s*(?:\((?P<args>[^()]*)\))?\s*$")

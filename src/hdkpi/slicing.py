@@ -34,6 +34,7 @@ class Slicing:
     every: str | None = None
     tz: str = "UTC"
     week_start: int = 0  #: 0 = Monday … 6 = Sunday
+    calendar: Any = None  #: hdkpi.calendar.Calendar for business time, when the targets file has one
 
     @property
     def active(self) -> bool:

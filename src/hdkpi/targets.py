@@ -32,15 +32,14 @@ from .errors import HdkpiError, TargetsError
 from .fields import SCHEMAS, all_field_names, field_names
 from .model import Target, Threshold
 from .settings import coerce_setting
-from .units import BUSINESS_UNITS, DURATION_UNITS, split_quantity
+from .units import BUSINESS_UNITS, DURATION_UNITS, BusinessDuration, split_quantity
 
 if TYPE_CHECKING:  # pragma: no cover
     from .registry import KpiRef, Registry
 
 VERSION = 1
-TOP_KEYS = ("version", "settings", "columns", "targets")
+TOP_KEYS = ("version", "settings", "calendar", "columns", "targets")
 LATER_KEYS = {  # sections of DESIGN.md that this version refuses rather than ignores
-    "calendar": "business calendars are not supported yet; remove the section",
     "preset": "presets are not supported yet; map columns with a columns: section",
 }
 LEVELS = ("fail", "warn")
@@ -59,13 +58,14 @@ class TargetsFile:
     columns: dict[str, dict[str, str]] = field(default_factory=dict)  #: kind or "*" → field → column
     targets: list[Target] = field(default_factory=list)
     refs: dict[str, KpiRef] = field(default_factory=dict)  #: canonical name → bound KPI
+    calendar: Any = None  #: hdkpi.calendar.Calendar of the calendar: section
 
 
 class ThresholdError(ValueError):
     """A threshold that does not parse or does not fit its KPI (message without position)."""
 
 
-def parse_threshold(text: str, unit: str, kpi_name: str) -> Threshold:
+def parse_threshold(text: str, unit: str, kpi_name: str, calendar: Any = None) -> Threshold:
     """``"<= 30s"`` on a ``seconds`` KPI → ``Threshold("<= 30s", "<=", 30.0)``, machine units.
 
     Durations need a unit (s m h d w); shares take ``%`` (0–100) or a bare fraction 0–1;
@@ -85,8 +85,16 @@ def parse_threshold(text: str, unit: str, kpi_name: str) -> Threshold:
     suggestion = f'"{op} {_num(number)}'
     if unit == "seconds":
         if suffix in BUSINESS_UNITS:
-            raise ThresholdError(f"{text!r} is in business time, which needs a calendar (not supported yet); "
-                                 f"use calendar units, e.g. {suggestion}h\"")
+            if calendar is None:
+                raise ThresholdError(f"{text!r} is in business time, which needs a calendar: section "
+                                     f"(see README, 'Business time'), or calendar units, e.g. {suggestion}h\"")
+            from .calendar import parse_business_duration
+
+            try:
+                value = parse_business_duration(quantity, calendar)
+            except HdkpiError as exc:
+                raise ThresholdError(exc.message) from None
+            return Threshold(text=f"{op} {quantity}", op=op, value=float(value))  # type: ignore[arg-type]
         if suffix == "%":
             raise ThresholdError(f"a % threshold does not fit {kpi_name}, which is a duration; "
                                  f"write e.g. {kpi_name}: {example}")
@@ -164,6 +172,7 @@ class _Collector:
         self.path = path
         self.loader = loader
         self.problems: list[tuple[int, int, str]] = []
+        self.calendar: Any = None  #: set once the calendar: section is read
 
     def add(self, node: yaml.Node, message: str) -> None:
         self.problems.append((node.start_mark.line + 1, node.start_mark.column + 1, message))
@@ -259,6 +268,30 @@ def _read_settings(c: _Collector, node: yaml.Node) -> dict[str, Any]:
     return settings
 
 
+def _read_calendar(c: _Collector, node: yaml.Node) -> Any:
+    """The calendar: section (time zone, open hours, holidays), validated by hdkpi.calendar; a problem
+    is placed on the key it names (``calendar.hours.mon: …``) when that key is in the file."""
+    from .calendar import Calendar
+
+    data = c.scalar(node)
+    if data is _BAD:
+        return None
+    try:
+        return Calendar.from_config(data if data is not None else {}, where="calendar")
+    except HdkpiError as exc:
+        where = node
+        path = exc.message.split(":", 1)[0].split(".")[1:]
+        for part in path:
+            if not isinstance(where, yaml.MappingNode):
+                break
+            match = [v for k, v in where.value if isinstance(k, yaml.ScalarNode) and str(k.value) == part]
+            if not match:
+                break
+            where = match[0]
+        c.add(where, exc.message)
+        return None
+
+
 def _read_columns(c: _Collector, node: yaml.Node) -> dict[str, dict[str, str]]:
     columns: dict[str, dict[str, str]] = {}
     for key_node, key, value_node in c.mapping(node, "columns"):
@@ -296,6 +329,10 @@ def _read_targets(c: _Collector, node: yaml.Node,
             c.add(key_node, exc.message)
             continue
         line = key_node.start_mark.line + 1
+        if c.calendar is None and any(isinstance(a, BusinessDuration) for a in ref.args):
+            c.add(key_node, f"{ref.name} is in business time, which needs a calendar: section "
+                            "(see README, 'Business time')")
+            continue
         if ref.name in lines:
             c.add(key_node, f"{key} is the same KPI as {ref.name} on line {lines[ref.name]}; keep one")
             continue
@@ -315,7 +352,9 @@ def _read_target(c: _Collector, key: str, name: str, node: yaml.Node, unit: str,
         levels, min_volume = _read_levels(c, key, node, unit, items)
         if levels is None:
             return None
-        return Target(kpi=name, fail=levels.get("fail"), warn=levels.get("warn"), line=line, min_volume=min_volume)
+        business = bool(levels.get("business")) or _in_business_units(levels)
+        return Target(kpi=name, fail=levels.get("fail"), warn=levels.get("warn"), line=line, min_volume=min_volume,
+                      business=business)
     by, min_volume, segments, ok = None, None, {}, True
     for key_node, segment, value_node in items:
         if segment == "by":
@@ -335,14 +374,22 @@ def _read_target(c: _Collector, key: str, name: str, node: yaml.Node, unit: str,
             if levels is None:
                 ok = False
             else:
-                segments[segment] = Target(kpi=name, fail=levels.get("fail"), warn=levels.get("warn"), line=line)
+                segments[segment] = Target(kpi=name, fail=levels.get("fail"), warn=levels.get("warn"), line=line,
+                                           business=bool(levels.get("business")))
     if ok and not segments:
         c.add(node, f"target {key}: by: needs at least one segment, e.g. {{by: priority, P1: \"<= 4h\", "
                     'default: "<= 3d"}')
         return None
     if not ok:
         return None
-    return Target(kpi=name, line=line, by=str(by).strip(), segments=segments, min_volume=min_volume)
+    business = any(t.business or _in_business_units({"fail": t.fail, "warn": t.warn}) for t in segments.values())
+    return Target(kpi=name, line=line, by=str(by).strip(), segments=segments, min_volume=min_volume,
+                  business=business)
+
+
+def _in_business_units(levels: dict[str, Any]) -> bool:
+    """A threshold written in bd/bh makes the KPI measured in business time."""
+    return any(isinstance(t, Threshold) and re.search(r"\d\s*b[dh]\s*$", t.text) for t in levels.values())
 
 
 def _min_volume(c: _Collector, key: str, node: yaml.Node) -> int | None:
@@ -371,8 +418,20 @@ def _read_levels(c: _Collector, key: str, node: yaml.Node, unit: str,
             min_volume = _min_volume(c, key, value_node)
             ok = ok and min_volume is not None
             continue
+        if level == "business":
+            flag = c.scalar(value_node) if isinstance(value_node, yaml.ScalarNode) else None
+            if not isinstance(flag, bool):
+                c.add(value_node, f"target {key}: business must be true or false")
+                ok = False
+            elif flag and c.calendar is None:
+                c.add(value_node, f"target {key}: business: true needs a calendar: section "
+                                  "(see README, 'Business time')")
+                ok = False
+            elif flag:
+                levels["business"] = True  # type: ignore[assignment]
+            continue
         if level not in LEVELS:
-            c.add(level_node, f"target {key}: " + _unknown(level, (*LEVELS, "min_volume", "by"), "key"))
+            c.add(level_node, f"target {key}: " + _unknown(level, (*LEVELS, "min_volume", "business", "by"), "key"))
             ok = False
             continue
         threshold = _threshold(c, value_node, key, unit)
@@ -380,7 +439,7 @@ def _read_levels(c: _Collector, key: str, node: yaml.Node, unit: str,
             ok = False
         else:
             levels[level] = threshold
-    if ok and not levels:
+    if ok and not set(levels) & set(LEVELS):
         c.add(node, f"target {key} needs fail: and/or warn:, e.g. {{fail: {example}}}")
         return None, None
     return (levels if ok else None), min_volume
@@ -397,7 +456,7 @@ def _threshold(c: _Collector, node: yaml.Node, key: str, unit: str) -> Threshold
                     f"e.g. {key}: {example}")
         return None
     try:
-        return parse_threshold(value, unit, key)
+        return parse_threshold(value, unit, key, c.calendar)
     except ThresholdError as exc:
         c.add(node, f"target {key}: {exc}")
         return None
@@ -417,12 +476,17 @@ def parse_targets(text: str, path: str, registry: Registry) -> TargetsFile:
     result = TargetsFile(path=path)
     sections = c.mapping(root, "the targets file")
     found = set()
+    for _, key, value_node in sections:  # the calendar first: business thresholds need it
+        if key == "calendar":
+            result.calendar = c.calendar = _read_calendar(c, value_node)
     for key_node, key, value_node in sections:
         found.add(key)
         if key == "version":
             result.version = _read_version(c, value_node)
         elif key == "settings":
             result.settings = _read_settings(c, value_node)
+        elif key == "calendar":
+            continue
         elif key == "columns":
             result.columns = _read_columns(c, value_node)
         elif key == "targets":

@@ -32,7 +32,27 @@ def split_quantity(text: str) -> tuple[float, str]:
     return float(m.group("num")), m.group("unit").lower()
 
 
-def parse_duration(text: str | int | float, *, what: str = "duration") -> float:
+class BusinessDuration(float):
+    """A duration in business time (``2bd``, ``8bh``): its seconds depend on the calendar, so it
+    keeps its amount and unit; as a float it is the amount (never used as seconds directly)."""
+
+    amount: float
+    unit: str
+
+    def __new__(cls, amount: float, unit: str) -> "BusinessDuration":
+        value = super().__new__(cls, amount)
+        value.amount, value.unit = float(amount), unit
+        return value
+
+    def __reduce__(self):  # keep amount and unit when copied or pickled
+        return (BusinessDuration, (self.amount, self.unit))
+
+    @property
+    def label(self) -> str:
+        return f"{_fmt_num(self.amount)}{self.unit}"
+
+
+def parse_duration(text: str | int | float, *, what: str = "duration", business: bool = False) -> float:
     """A calendar duration in seconds: ``30s``, ``5m``, ``4h``, ``2d``, ``1w``.
 
     A bare number is refused (seconds? hours?) so a typo never becomes a silent unit.
@@ -41,6 +61,10 @@ def parse_duration(text: str | int | float, *, what: str = "duration") -> float:
         value, unit = split_quantity(str(text))
     except ValueError:
         raise UsageError(f"{what}: {text!r} is not a duration; write e.g. 30s, 5m, 4h or 2d") from None
+    if unit in BUSINESS_UNITS and business:
+        if value < 0:
+            raise UsageError(f"{what}: {text!r} is negative")
+        return BusinessDuration(value, unit)
     if unit in BUSINESS_UNITS:
         raise UsageError(
             f"{what}: {text!r} is in business time, which needs a calendar; "

@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING
 from ..errors import MissingFields, NoData
 from ..measures import Count, Mean, PerDistinct, PerSpan, Quantile, Share, Snapshot
 from ..registry import KpiContext, Param, kpi
+from ..units import BusinessDuration
 
 if TYPE_CHECKING:  # pragma: no cover
     import pandas as pd
@@ -48,32 +49,54 @@ def backlog(tickets: "pd.DataFrame", ctx: KpiContext) -> Snapshot:
      anchor="created_at", needs=("first_response_seconds",),
      definition="Mean time from creation to first response, over tickets with a recorded response.")
 def frt(tickets: "pd.DataFrame", ctx: KpiContext) -> Mean:
-    return Mean(tickets["first_response_seconds"], of="tickets with a first response")
+    seconds, method = _elapsed(tickets, ctx, "first_response_seconds", "first_response_at")
+    return Mean(seconds, of="tickets with a first response", method=method)
 
 
 @kpi("frt_median", title="First response time (median)", kind="tickets", unit="seconds",
      direction="lower", anchor="created_at", needs=("first_response_seconds",),
      definition="Median time from creation to first response, over tickets with a recorded response.")
 def frt_median(tickets: "pd.DataFrame", ctx: KpiContext) -> Quantile:
-    return Quantile(tickets["first_response_seconds"], 0.5, of="tickets with a first response")
+    seconds, method = _elapsed(tickets, ctx, "first_response_seconds", "first_response_at")
+    return Quantile(seconds, 0.5, of="tickets with a first response", method=method)
 
 
-def _resolution(tickets: "pd.DataFrame") -> "pd.Series":
-    return tickets["resolution_seconds"].where(resolved(tickets))
+def _elapsed(tickets: "pd.DataFrame", ctx: KpiContext, seconds: str, end: str,
+             business: bool | None = None) -> tuple["pd.Series", str | None]:
+    """Calendar seconds as given or derived; in business time (``--business``, ``business: true``,
+    or ``business`` given) the open seconds of the calendar between created_at and ``end``."""
+    if not (ctx.business if business is None else business):
+        return tickets[seconds], None
+    if ctx.calendar is None:
+        raise NoData("business time needs a calendar: section in the targets file (see README, 'Business time')")
+    missing = [f for f in ("created_at", end) if f not in tickets]
+    if missing:
+        raise MissingFields(missing, "business time is measured between timestamps")
+    from ..calendar import business_seconds
+
+    return business_seconds(ctx.calendar, tickets["created_at"], tickets[end]), \
+        f"business time: {ctx.calendar.description()}"
+
+
+def _resolution(tickets: "pd.DataFrame", ctx: KpiContext) -> tuple["pd.Series", str | None]:
+    seconds, method = _elapsed(tickets, ctx, "resolution_seconds", "resolved_at")
+    return seconds.where(resolved(tickets)), method
 
 
 @kpi("resolution_time", title="Resolution time", kind="tickets", unit="seconds", direction="lower",
      anchor="resolved_at", needs=("resolution_seconds",),
      definition="Mean time from creation to resolution, over resolved tickets.")
 def resolution_time(tickets: "pd.DataFrame", ctx: KpiContext) -> Mean:
-    return Mean(_resolution(tickets), of="resolved tickets")
+    seconds, method = _resolution(tickets, ctx)
+    return Mean(seconds, of="resolved tickets", method=method)
 
 
 @kpi("resolution_time_median", title="Resolution time (median)", kind="tickets", unit="seconds",
      direction="lower", anchor="resolved_at", needs=("resolution_seconds",),
      definition="Median resolution time over resolved tickets (mean of the middle two for an even count).")
 def resolution_time_median(tickets: "pd.DataFrame", ctx: KpiContext) -> Quantile:
-    return Quantile(_resolution(tickets), 0.5, of="resolved tickets")
+    seconds, method = _resolution(tickets, ctx)
+    return Quantile(seconds, 0.5, of="resolved tickets", method=method)
 
 
 @kpi("resolution_time_p90", title="Resolution time (90th percentile)", kind="tickets", unit="seconds",
@@ -81,7 +104,8 @@ def resolution_time_median(tickets: "pd.DataFrame", ctx: KpiContext) -> Quantile
      definition="90th percentile of resolution time over resolved tickets, linear interpolation "
                 "at (n − 1)·0.9 (PERCENTILE.INC).")
 def resolution_time_p90(tickets: "pd.DataFrame", ctx: KpiContext) -> Quantile:
-    return Quantile(_resolution(tickets), 0.9, of="resolved tickets")
+    seconds, method = _resolution(tickets, ctx)
+    return Quantile(seconds, 0.9, of="resolved tickets", method=method)
 
 
 @kpi("resolution_time_p", title="Resolution time (percentile)", kind="tickets", unit="seconds",
@@ -92,16 +116,26 @@ def resolution_time_p90(tickets: "pd.DataFrame", ctx: KpiContext) -> Quantile:
 def resolution_time_p(tickets: "pd.DataFrame", ctx: KpiContext, q: float) -> Quantile:
     if not 0 <= q <= 100:
         raise NoData(f"resolution_time_p({q:g}): the percentile must be between 0 and 100")
-    return Quantile(_resolution(tickets), q / 100, of="resolved tickets")
+    seconds, method = _resolution(tickets, ctx)
+    return Quantile(seconds, q / 100, of="resolved tickets", method=method)
 
 
 @kpi("resolved_within", title="Resolved within", kind="tickets", unit="share", direction="higher",
      anchor="resolved_at", needs=("resolution_seconds",),
-     params=(Param("within", "duration", required=True, doc="e.g. 2d, 48h"),),
-     definition="Share of resolved tickets whose resolution time ≤ D (inclusive).")
+     params=(Param("within", "duration", required=True, doc="e.g. 2d, 48h, or in business time 2bd, 8bh"),),
+     definition="Share of resolved tickets whose resolution time ≤ D (inclusive); D in bd/bh is business "
+                "time of the targets file's calendar.")
 def resolved_within(tickets: "pd.DataFrame", ctx: KpiContext, within: float) -> Share:
     done = resolved(tickets)
-    return Share(done & (tickets["resolution_seconds"] <= within).fillna(False), done, of="resolved tickets")
+    in_business = isinstance(within, BusinessDuration)  # the unit decides: 2bd is business time, 2d is not
+    seconds, method = _elapsed(tickets, ctx, "resolution_seconds", "resolved_at", business=in_business)
+    limit = float(within)
+    if in_business:
+        from ..calendar import parse_business_duration
+
+        limit = parse_business_duration(within.label, ctx.calendar)
+        method = f"{method}; {within.label} = {limit / 3600:g} open hours"
+    return Share(done & (seconds <= limit).fillna(False), done, of="resolved tickets", method=method)
 
 
 def _flag_false(tickets: "pd.DataFrame", column: str) -> "pd.Series":
