@@ -95,7 +95,7 @@ def _floor_naive(stamp: "pd.Timestamp", every: str, week_start: int) -> "pd.Time
     if every == "week":
         import pandas as pd
 
-        return day - pd.Timedelta(days=(day.dayofweek - week_start) % 7)
+        return day - pd.Timedelta(days=(day.day_of_week - week_start) % 7)
     return day.replace(day=1)  # month
 
 
