@@ -153,3 +153,27 @@ def test_cli_table_with_no_color_and_fixed_width_matches_the_snapshot(tmp_path, 
     assert result.exit_code == 1  # abandonment_rate fails
     expected = (SNAPSHOTS / "report_plain.txt").read_text(encoding="utf-8")
     assert result.stdout.replace(__version__, "VERSION", 1) == expected
+
+
+def test_grouped_json_with_comparison_validates(tmp_path):
+    path = write_csv(tmp_path, CALLS, "calls.csv")
+    r = run(RunOptions(files=[str(path)], by=["queue"], every="hour", compare="previous",
+                       kpis=["calls_offered", "asa", "service_level"]))
+    doc = json.loads(get_formatter(Format.JSON).render(r))
+    validate(doc)
+    assert doc["by"] == ["queue"] and doc["every"] == "hour"
+    rec = next(x for x in doc["results"] if x["kpi"] == "calls_offered" and x["group"] == {"queue": "tech"}
+               and x["period"] == "2026-11-02T09:00+00:00")
+    # tech calls in the 09:00 hour: c3 (09:10), c4 (09:15), c5 (09:20), c6 (09:25) → 4; previous hour 08:00: 0
+    assert rec["value"] == 4 and rec["compare"] == {"period": "2026-11-02T08:00+00:00", "value": 0, "n": 0,
+                                                     "change": 4, "better": None}
+
+
+def test_weekday_hour_grid_in_the_plain_table(tmp_path):
+    path = write_csv(tmp_path, CALLS, "calls.csv")
+    r = run(RunOptions(files=[str(path)], by=["weekday", "hour"], kpis=["service_level"]))
+    text = get_formatter(Format.TABLE).render(r)
+    # Monday 09:00 UTC: c1 12 s, c2 20 s, c4 5 s within 20 s of 6 offered → 50 %
+    assert "service_level by weekday × hour (UTC" in text
+    grid = text.split("service_level by weekday × hour")[1].splitlines()
+    assert grid[1].split() == ["09"] and grid[2].split() == ["Mon", "50%"]

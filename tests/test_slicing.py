@@ -238,3 +238,29 @@ def test_segment_target_breaks_its_kpi_down_without_by(tmp_path):
     r = run(RunOptions(files=[str(path)], targets_path=str(targets), kpis=["asa"]))
     assert value(r, "asa", queue="billing").value == pytest.approx(20.0)
     assert [v.status for v in r.verdicts if v.result.group.get("queue") == "billing"] == ["fail"]
+
+
+def test_surveys_take_the_dimensions_of_their_ticket(tmp_path):
+    tickets = write_csv(tmp_path, """\
+ticket_id,created_at,resolved_at,priority,agent
+T1,2026-11-02T08:00:00Z,2026-11-02T10:00:00Z,P1,ann
+T2,2026-11-02T08:00:00Z,2026-11-02T10:00:00Z,P2,bob
+T3,2026-11-02T08:00:00Z,2026-11-02T10:00:00Z,P2,bob
+""", "tickets.csv")
+    surveys = write_csv(tmp_path, """\
+survey_id,responded_at,ticket_id,agent,csat
+S1,2026-11-03T08:00:00Z,T1,,5
+S2,2026-11-03T08:00:00Z,T2,,2
+S3,2026-11-03T08:00:00Z,T3,carl,4
+S4,2026-11-03T08:00:00Z,,,5
+""", "surveys.csv")
+    r = run(RunOptions(files=[str(tickets), str(surveys)], kpis=["csat"], by=["priority"]))
+    # P1: S1 (5) → 1/1; P2: S2 (2), S3 (4) → 1/2; S4 names no ticket → the empty group: 1/1
+    assert value(r, "csat", priority="P1").value == 1.0
+    assert (value(r, "csat", priority="P2").numerator, value(r, "csat", priority="P2").denominator) == (1, 2)
+    assert value(r, "csat", priority=None).value == 1.0
+    by_agent = run(RunOptions(files=[str(tickets), str(surveys)], kpis=["csat"], by=["agent"]))
+    # S1 takes ann from T1, S2 takes bob from T2, S3 keeps its own agent carl
+    assert value(by_agent, "csat", agent="ann").n == 1
+    assert value(by_agent, "csat", agent="bob").n == 1
+    assert value(by_agent, "csat", agent="carl").n == 1
