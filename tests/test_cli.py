@@ -361,3 +361,21 @@ def test_python_dash_m(calls):
                           "-f", "json"], capture_output=True, text=True)
     assert out.returncode == 0, out.stderr
     assert json.loads(out.stdout)["results"][0]["value"] == 4
+
+
+def test_output_to_a_fifo_writes_into_it_and_never_replaces_it(runner, calls, tmp_path):
+    """-o /dev/null or a named pipe: the special file stays what it is (as root too)."""
+    import os
+    import stat
+    import threading
+
+    fifo = tmp_path / "pipe"
+    os.mkfifo(fifo)
+    received: list[str] = []
+    reader = threading.Thread(target=lambda: received.append(fifo.read_text()))
+    reader.start()
+    result = invoke(runner, ["report", str(calls), "-f", "json", "-o", str(fifo), "--kpi", "calls_offered"])
+    reader.join(timeout=10)
+    assert result.exit_code == 0
+    assert stat.S_ISFIFO(os.stat(fifo).st_mode)
+    assert json.loads(received[0])["results"][0]["value"] == 4

@@ -132,8 +132,10 @@ def compute_sliced(ref: "KpiRef", frames: dict[str, "pd.DataFrame"], settings: d
     results = [overall]
     template = _base(ref, settings)
     template.method = overall.method
+    groups = None
     if keys:
         table = measure.table(keys).sort_index()
+        groups = table.index
         results += _rows(table, [k.name for k in keys], None, template, measure)
     if slicing.every and periods is not None and len(periods):
         if isinstance(measure, Snapshot):
@@ -146,7 +148,6 @@ def compute_sliced(ref: "KpiRef", frames: dict[str, "pd.DataFrame"], settings: d
         every = range(len(periods))
         results += _rows(by_period.reindex(every), [], periods, template, measure)
         if by_both is not None:
-            groups = measure.table(keys).sort_index().index if keys else None
             full = _product(groups, every)
             results += _rows(by_both.reindex(full), [k.name for k in keys], periods, template, measure)
     return results

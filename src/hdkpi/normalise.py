@@ -194,6 +194,17 @@ def _stage(ftype: str) -> str | None:
             "bool": "bool"}.get(ftype)
 
 
+def _matches(text: "pd.Series", pattern: "re.Pattern[str]") -> "pd.Series":
+    """Vectorised regex search (pyarrow's kernel: pandas' ``str.contains`` may loop in Python)."""
+    import pandas as pd
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    array = pa.array(text, type=pa.string(), from_pandas=True)
+    flags = pc.match_substring_regex(array, pattern.pattern, ignore_case=bool(pattern.flags & re.IGNORECASE))
+    return pd.Series(flags.to_numpy(zero_copy_only=False), index=text.index).fillna(False).astype(bool)
+
+
 def _parse_datetime(text: "pd.Series", tz: str) -> "pd.Series":
     """ISO 8601 (``T`` or space, optional fraction and offset). Offsets are honoured;
     naive times are wall-clock times in ``tz`` (ambiguous DST hours read as the first
@@ -205,7 +216,7 @@ def _parse_datetime(text: "pd.Series", tz: str) -> "pd.Series":
     present = text.notna()
     if not present.any():
         return out
-    has_offset = present & text.str.contains(_OFFSET, na=False)
+    has_offset = present & _matches(text, _OFFSET)
     if has_offset.any():
         out[has_offset] = pd.to_datetime(text[has_offset], format="ISO8601", utc=True, errors="coerce")
     naive = present & ~has_offset

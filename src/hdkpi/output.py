@@ -17,6 +17,13 @@ def write_atomic(path: str, text: str) -> None:
     no temporary file behind. The new file gets the permissions of a normal new file.
     """
     target = Path(path)
+    if target.exists() and not target.is_file():
+        # a device, FIFO or socket (/dev/null, /dev/stdout, a pipe): write to it; never replace it
+        if target.is_dir():
+            raise UsageError(f"-o {path}: is a directory; give a file name")
+        with open(target, "w", encoding="utf-8", newline="") as handle:
+            handle.write(text)
+        return
     directory = target.parent if str(target.parent) else Path(".")
     if not directory.is_dir():
         raise UsageError(f"-o {path}: directory {str(directory)!r} does not exist; create it first")

@@ -97,4 +97,7 @@ def report_doc(report: Report) -> dict[str, Any]:
 
 class JsonFormatter(Formatter):
     def render(self, report: Report) -> str:
-        return json.dumps(report_doc(report), indent=2, ensure_ascii=False, allow_nan=False) + "\n"
+        doc = report_doc(report)
+        # indented for people; past a few thousand records compact, where Python's C encoder is 4× faster
+        indent = 2 if len(doc["results"]) <= 5000 else None
+        return json.dumps(doc, indent=indent, ensure_ascii=False, allow_nan=False) + "\n"

@@ -1,0 +1,117 @@
+"""Where the time of one ``hdkpi report`` goes: the pipeline's stages timed one by one, in process.
+
+Mirrors :func:`hdkpi.pipeline.run` stage by stage (read CSV → normalise → compute → evaluate
+→ JSON document → ``json.dumps``) with a wall clock around each, for the shapes of
+``bench/run.py`` (overall, by group, by group × day). It also times ``json.dumps`` of the same
+document without ``indent``, to show what the pretty-printing costs (Python's C encoder is
+used only when ``indent`` is None). Imports are timed once, first.
+
+Run (from the repository root, in the project's virtualenv)::
+
+    python bench/generate.py 1000000 /tmp/calls_1m_g200.csv
+    python bench/stages.py /tmp/calls_1m_g200.csv
+    python bench/stages.py /tmp/tickets_1m.csv --kind tickets
+
+Numbers are one run each (read and normalise are shared by the three shapes: the CSV is read
+and normalised once, as every run does). Memory held between stages is the real pipeline's.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import time
+from contextlib import contextmanager
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from run import GROUP_DIM, kpi_names  # bench/ is not a package: its scripts import each other by path
+
+SHAPES = {"overall": ([], None), "by-group": (["{dim}"], None), "by-group-day": (["{dim}"], "day")}
+
+
+class Timer:
+    def __init__(self) -> None:
+        self.rows: list[tuple[str, str, float]] = []
+
+    @contextmanager
+    def stage(self, shape: str, name: str):
+        started = time.perf_counter()
+        yield
+        self.rows.append((shape, name, time.perf_counter() - started))
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0],
+                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("file", metavar="FILE", help="export made by bench/generate.py")
+    parser.add_argument("--kind", choices=tuple(GROUP_DIM), default="calls")
+    args = parser.parse_args(argv)
+    timer = Timer()
+
+    with timer.stage("all", "import pandas, pyarrow, hdkpi"):
+        import pandas  # noqa: F401
+        import pyarrow.csv  # noqa: F401
+
+        from hdkpi.evaluate import evaluate
+        from hdkpi.load import read_table
+        from hdkpi.normalise import normalise
+        from hdkpi.pipeline import (
+            RunOptions,
+            build_registry,
+            combine,
+            resolve_settings,
+            resolve_window,
+            select_refs,
+            slice_results,
+        )
+        from hdkpi.render.json import report_doc
+        from hdkpi.slicing import Slicing, week_start_number
+
+    from hdkpi.model import Report
+
+    kpis = kpi_names(args.kind)
+    with timer.stage("all", "read CSV (load.read_table)"):
+        raw = read_table(args.file)
+    with timer.stage("all", "normalise (type, derive, check)"):
+        dataset = normalise(raw, kind=args.kind, tz="UTC")
+    del raw
+    frames = combine([dataset])
+    rows = len(dataset.frame)
+    dim = GROUP_DIM[args.kind]
+    for shape, (by, every) in SHAPES.items():
+        by = [b.format(dim=dim) for b in by]
+        options = RunOptions(files=[args.file], kind=args.kind, kpis=kpis, by=by, every=every)
+        with timer.stage(shape, "compute (registry, KPIs, groupby, Result objects)"):
+            registry = build_registry([])
+            settings = resolve_settings(None, {})
+            window = resolve_window(options)
+            slicing = Slicing(by=tuple(by), every=every, tz="UTC", week_start=week_start_number(settings["week_start"]))
+            refs = select_refs(options, registry, frames, None)
+            results = slice_results(refs, frames, settings, window, slicing, None)
+        with timer.stage(shape, "evaluate (targets)"):
+            verdicts = evaluate(results, [], settings)
+        report = Report(verdicts=verdicts, inputs=[dataset.summary], settings=settings, period_from=None,
+                        period_to=None, generated_at=None, targets_path=None, command="report", strict=False,
+                        by=slicing.by, every=every, compare=None, tz="UTC")
+        with timer.stage(shape, "JSON document (render.json.report_doc)"):
+            doc = report_doc(report)
+        with timer.stage(shape, "json.dumps(indent=2) as shipped"):
+            text = json.dumps(doc, indent=2, ensure_ascii=False, allow_nan=False)
+        with timer.stage(shape, "  (for comparison: json.dumps without indent)"):
+            json.dumps(doc, ensure_ascii=False, allow_nan=False)
+        print(f"{shape}: {len(results):,} results, {len(text) / 2**20:.1f} MiB JSON", file=sys.stderr)
+        del results, verdicts, report, doc, text
+
+    print(f"{args.file}: {rows:,} rows used; {len(kpis)} KPIs\n")
+    print("| shape | stage | seconds |")
+    print("|---|---|---:|")
+    for shape, name, seconds in timer.rows:
+        print(f"| {shape} | {name} | {seconds:.2f} |")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
