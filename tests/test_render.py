@@ -177,3 +177,18 @@ def test_weekday_hour_grid_in_the_plain_table(tmp_path):
     assert "service_level by weekday × hour (UTC" in text
     grid = text.split("service_level by weekday × hour")[1].splitlines()
     assert grid[1].split() == ["09"] and grid[2].split() == ["Mon", "50%"]
+
+
+def test_long_period_series_fold_into_trend_lines(tmp_path):
+    # 10 days of one call each at 09:00 with waits 10, 20, …, 100 s (all answered)
+    rows = "\n".join(f"{d},2026-11-{d:02d}T09:00:00Z,{d * 10},answered" for d in range(1, 11))
+    path = write_csv(tmp_path, "call_id,offered_at,wait_seconds,outcome\n" + rows + "\n", "calls.csv")
+    targets = write_csv(tmp_path, 'targets:\n  asa: "<= 30s"\n', "targets.yaml")
+    r = run(RunOptions(files=[str(path)], kpis=["asa"], every="day", compare="previous",
+                       targets_path=str(targets)))
+    text = get_formatter(Format.TABLE).render(r)
+    assert "2026-11-05" not in text.split("Trends")[0]  # 10 periods > 8: no per-day rows in the table
+    # asa per day 10 … 100 s; the last (100 s) is +10 s on the day before; 7 of 10 days miss <= 30 s
+    assert "2026-11-01 10.0 s → 2026-11-10 1 m 40 s (+10.0 s vs 2026-11-09)  ✖ 7 of 10 periods fail" in text
+    assert "▁▂▃▃▄▅▆▆▇█" in text
+    assert "Summary: 3 passed · 0 warned · 8 failed" in text  # overall 55 s fails too; days all judged

@@ -26,6 +26,8 @@ from .base import (
 )
 
 RIGHT = {"Value", "n", "Basis", "Previous", "Change"}
+#: with more periods than this, per-period rows fold into one trend line per series (JSON keeps them all)
+MAX_PERIOD_ROWS = 8
 SPARKS = "▁▂▃▄▅▆▇█"
 GRID_DIMS = {"weekday", "hour"}
 
@@ -34,10 +36,10 @@ def headers(report: Report) -> tuple[str, ...]:
     cols = ["KPI"]
     if report.by:
         cols.append("Group")
-    if report.every:
+    if report.every and not folded(report):
         cols.append("Period")
     cols += ["Value", "n", "Basis"]
-    if report.compare:
+    if report.compare and any(v.result.compare is not None for v in shown(report)):
         cols += ["Previous", "Change"]
     return (*cols, "Target", "Status", "Note")
 
@@ -48,15 +50,15 @@ def group_text(v: Verdict) -> str:
     return ", ".join(f"{k}={'(empty)' if x is None else x}" for k, x in v.result.group.items())
 
 
-def row(v: Verdict, report: Report) -> tuple[str, ...]:
+def row(v: Verdict, report: Report, cols: tuple[str, ...]) -> tuple[str, ...]:
     r = v.result
     cells = [r.kpi]
-    if report.by:
+    if "Group" in cols:
         cells.append(group_text(v))
-    if report.every:
+    if "Period" in cols:
         cells.append(r.period or "all")
     cells += [value_text(v), f"{r.n:,}", basis(v)]
-    if report.compare:
+    if "Change" in cols:
         c = r.compare
         cells += [format_value(c.value, r.unit) if c else "", format_change(c.change, r.unit) if c else ""]
     overall = not r.group and r.period is None
@@ -83,8 +85,18 @@ def sparkline(values: list[float | None]) -> str:
     return "".join(" " if x is None else SPARKS[0 if span == 0 else round((x - lo) / span * 7)] for x in values)
 
 
+def folded(report: Report) -> bool:
+    """Too many periods for one row each: the table keeps overall and group rows only."""
+    periods = {v.result.period for v in report.verdicts if v.result.period is not None}
+    return len(periods) > MAX_PERIOD_ROWS
+
+
+def shown(report: Report) -> list[Verdict]:
+    return [v for v in report.verdicts if not (folded(report) and v.result.period is not None)]
+
+
 def trend_lines(report: Report) -> list[str]:
-    """One line per (KPI, group) series: sparkline, first and last value."""
+    """One line per (KPI, group) series: sparkline, first and last value, periods missed."""
     series: dict[tuple, list[Verdict]] = defaultdict(list)
     for v in report.verdicts:
         if v.result.period is not None:
@@ -96,9 +108,22 @@ def trend_lines(report: Report) -> list[str]:
     for (kpi, group), verdicts in series.items():
         values = [v.result.value for v in verdicts]
         first, last = verdicts[0], verdicts[-1]
-        lines.append(f"{f'{kpi}  {group}'.ljust(width)}  {sparkline(values)}  "
-                     f"{first.result.period} {value_text(first)} → {last.result.period} {value_text(last)}")
+        line = (f"{f'{kpi}  {group}'.ljust(width)}  {sparkline(values)}  "
+                f"{first.result.period} {value_text(first)} → {last.result.period} {value_text(last)}")
+        missed = [(status, sum(v.status == status for v in verdicts)) for status in ("fail", "warn")]
+        marks = [f"{'✖' if status == 'fail' else '⚠'} {count} of {len(verdicts)} periods {status}"
+                 for status, count in missed if count]
+        if last.result.compare is not None and last.result.compare.change is not None:
+            line += f" ({format_change(last.result.compare.change, last.result.unit)} vs {last.result.compare.period})"
+        lines.append(line + ("  " + ", ".join(marks) if marks else ""))
     return lines
+
+
+def trends_title(report: Report) -> str:
+    if folded(report):
+        return (f"Trends (one line per series; the per-{report.every} figures are in -f json, or narrow "
+                "the window with --from/--to)")
+    return "Trends"
 
 
 def grid_lines(report: Report) -> list[str]:
@@ -138,7 +163,7 @@ class TableFormatter(Formatter):
 
     def _plain(self, report: Report) -> str:
         cols = headers(report)
-        table = [cols, *(row(v, report) for v in report.verdicts)]
+        table = [cols, *(row(v, report, cols) for v in shown(report))]
         widths = [max(len(r[i]) for r in table) for i in range(len(cols))]
         lines = [heading(report), ""]
         for r in table:
@@ -147,7 +172,7 @@ class TableFormatter(Formatter):
             lines.append("  ".join(cells).rstrip())
         trends = trend_lines(report)
         if trends:
-            lines += ["", "Trends", *(f"  {line}" for line in trends)]
+            lines += ["", trends_title(report), *(f"  {line}" for line in trends)]
         lines += grid_lines(report)
         lines += ["", "Inputs", *(f"  {line}" for line in accounting_lines(report))]
         lines += ["", f"Summary: {summary_text(report)}"]
@@ -168,18 +193,18 @@ class TableFormatter(Formatter):
         for header in cols:
             table.add_column(header, justify="right" if header in RIGHT else "left",
                              no_wrap=header != "Note", overflow="fold")
-        for v in report.verdicts:
-            cells: list[Text | str] = list(row(v, report))
+        for v in shown(report):
+            cells: list[Text | str] = list(row(v, report, cols))
             cells[0] = Text(str(cells[0]), style="bold" if v.target else "")
             cells[-2] = Text(str(cells[-2]), style=STATUS_STYLES.get(v.status or "", ""))
             cells[-1] = Text(str(cells[-1]), style="dim")
-            if report.compare and v.result.compare is not None:
+            if "Change" in cols and v.result.compare is not None:
                 better = v.result.compare.better(v.result.direction)
                 at = cols.index("Change")
                 cells[at] = Text(str(cells[at]), style={True: "green", False: "red"}.get(better, ""))
             table.add_row(*cells)
         console.print(table)
-        for title, lines in (("Trends", trend_lines(report)), ("", grid_lines(report))):
+        for title, lines in ((trends_title(report), trend_lines(report)), ("", grid_lines(report))):
             if lines:
                 console.print()
                 if title:
