@@ -232,7 +232,7 @@ def test_row_accounting_in_report(runner, tmp_path):
     f = write_csv(tmp_path, bad, "calls.csv")
     result = invoke(runner, ["report", str(f), "-f", "json", "--kpi", "calls_offered"])
     doc = json.loads(result.stdout)
-    assert doc["inputs"][0]["rows"] == {"read": 7, "used": 4, "rejected": 3}
+    assert doc["inputs"][0]["rows"] == {"read": 7, "used": 4, "rejected": 3, "folded": 0}
     assert doc["inputs"][0]["rejected_by_reason"] == {
         "answered_at: before offered_at": 1, "offered_at: not a date": 1, "talk_seconds: negative": 1}
     assert doc["results"][0]["value"] == 4

@@ -101,7 +101,8 @@ def test_json_validates_and_carries_machine_units(report):
     assert doc["schema"] == 1 and doc["generated_at"] == "2026-11-03T06:00:00+00:00"
     assert doc["inputs"] == [{
         "path": "calls.csv", "kind": "calls", "preset": "generic",
-        "rows": {"read": 7, "used": 6, "rejected": 1},
+        "rows": {"read": 7, "used": 6, "rejected": 1, "folded": 0},
+        "counts": {},
         "rejected_by_reason": {"answered_at: before offered_at": 1},
         "rejected_rows": {"answered_at: before offered_at": [7]},
         "mapping": doc["inputs"][0]["mapping"],

@@ -102,7 +102,7 @@ BAD_FILES = [
     ("unquoted >=", "targets:\n  fcr: >= 50%\n", 2, 9, 'quote thresholds'),
     ("syntax", "targets:\n  asa: [\n", 3, 1, "YAML syntax error"),
     ("unknown section", "targets: {}\nsettngs: {}\n", 2, 1, "did you mean 'settings'"),
-    ("later section", "preset: zendesk\ntargets: {}\n", 1, 1, "not supported yet"),
+    ("unknown preset", "preset: zendeks\ntargets: {}\n", 1, 9, "unknown preset"),
     ("version", "version: 2\ntargets: {}\n", 1, 10, "this hdkpi reads version 1"),
     ("unknown kpi", "targets:\n  asaa: '<= 30s'\n", 2, 3, "did you mean asa"),
     ("unknown param", "targets:\n  asa(2d): '<= 30s'\n", 2, 3, "asa takes no parameters"),

@@ -107,6 +107,8 @@ def input_options(fn: Callable[..., Any]) -> Callable[..., Any]:
         click.argument("files", nargs=-1, required=True, type=click.Path(dir_okay=False, allow_dash=True)),
         click.option("-t", "--targets", "targets", type=click.Path(dir_okay=False),
                      help=f"Targets file (default: ./{DEFAULT_TARGETS} when present)."),
+        click.option("--preset", metavar="NAME|FILE",
+                     help="The export's layout (default: detected): a preset name or a mapping file (.yaml)."),
         click.option("--kind", type=click.Choice(["calls", "tickets", "surveys"]),
                      help="What the files hold (default: detected from the header)."),
         click.option("--map", "mapping", type=KeyValue(), multiple=True, metavar="FIELD=COLUMN",

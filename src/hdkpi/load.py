@@ -53,6 +53,13 @@ def read_table(path: str) -> RawTable:
     return RawTable(path=path, frame=frame, header=header, delimiter=delimiter)
 
 
+def peek(path: str) -> str:
+    """The first 64 KiB of a file as text (decompressed), for preset detection; stdin is not peeked."""
+    if path == "-":
+        return ""
+    return _read_head(_open_source(path), path).decode("utf-8-sig", errors="replace")
+
+
 def _open_source(path: str) -> "bytes | str":
     """stdin is read into memory once; a file path is handed to pyarrow as is."""
     if path == "-":

@@ -137,10 +137,12 @@ class InputSummary:
     rejected_by_reason: dict[str, int] = field(default_factory=dict)
     mapping: dict[str, str] = field(default_factory=dict)  #: canonical field ← source column
     examples_by_reason: dict[str, list[int]] = field(default_factory=dict)  #: data row numbers
+    folded: int = 0  #: source records merged into others by the preset (events of one ticket)
+    counts: dict[str, int] = field(default_factory=dict)  #: preset facts (ivr_abandons, …)
 
     @property
     def rejected(self) -> int:
-        return self.read - self.used
+        return self.read - self.used - self.folded
 
 
 @dataclass

@@ -6,6 +6,7 @@ The CLI builds :class:`RunOptions` and calls :func:`run`; nothing here prints or
 from __future__ import annotations
 
 import os
+import re
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
 from typing import TYPE_CHECKING, Any
@@ -17,6 +18,7 @@ from .model import Report
 if TYPE_CHECKING:  # pragma: no cover
     import pandas as pd
 
+    from .load import RawTable
     from .model import Result
     from .normalise import Dataset
     from .registry import KpiRef, Registry
@@ -47,6 +49,7 @@ class RunOptions:
     last: str | None = None  #: --last 7d
     now: str | None = None  #: --now, the end of --last (default: the current time)
     compare: str | None = None  #: --compare previous
+    preset: str | None = None  #: --preset NAME or mapping file (default: detected)
     business: bool = False  #: --business: frt and resolution times in the calendar's business time
 
 
@@ -90,7 +93,6 @@ def file_mapping(kind: str | None, targets: "TargetsFile | None", cli_map: dict[
 
 
 def load_datasets(options: RunOptions, targets: "TargetsFile | None") -> list["Dataset"]:
-    from .load import read_table
     from .normalise import detect_kind, normalise
 
     unknown = sorted(set(options.mapping) - all_field_names())
@@ -98,21 +100,65 @@ def load_datasets(options: RunOptions, targets: "TargetsFile | None") -> list["D
         raise UsageError(f"--map {unknown[0]}=…: {unknown[0]!r} is not a canonical field; "
                          f"fields: {', '.join(sorted(all_field_names()))}")
     datasets, headers = [], []
+    wanted = options.preset or (targets.preset if targets is not None else None)
     for path in options.files:
-        raw = read_table(path)
+        preset, raw = read_with_preset(path, wanted)
+        converted = preset.convert(raw, options.tz)
+        table = converted.table
         headers.append(raw.header)
-        kind = options.kind or detect_kind(raw.header, file_mapping(None, targets, options.mapping))
+        kind = options.kind or preset.kind or detect_kind(table.header, file_mapping(None, targets, options.mapping))
         if kind is None and targets is not None:  # a per-kind columns section may name the kind's key field
-            kind = next((k for k in SCHEMAS if detect_kind(raw.header, file_mapping(k, targets, options.mapping))
+            kind = next((k for k in SCHEMAS if detect_kind(table.header, file_mapping(k, targets, options.mapping))
                          == k), None)
-        datasets.append(normalise(raw, kind=kind, mapping=file_mapping(kind, targets, options.mapping),
-                                  tz=options.tz))
+        if kind is None:
+            from .errors import InputError
+
+            raise InputError(
+                "unknown layout: no preset recognises it and it has no offered_at (calls), ticket_id + created_at "
+                f"(tickets) or responded_at (surveys) column; columns seen: {', '.join(raw.header[:20])}; "
+                "use --preset NAME (hdkpi inspect lists them) or --map FIELD=COLUMN, or force --kind", path=path)
+        dataset = normalise(table, kind=kind, mapping=file_mapping(kind, targets, options.mapping), tz=options.tz)
+        account_preset(dataset, preset, converted)
+        datasets.append(dataset)
     for fld, column in options.mapping.items():
         if not any(column in header for header in headers):
             available = sorted({c for header in headers for c in header})
             raise UsageError(f"--map {fld}={column}: no input has a column {column!r}; "
                              f"columns: {', '.join(available)}")
     return datasets
+
+
+def read_with_preset(path: str, wanted: str | None) -> tuple[Any, "RawTable"]:
+    """The preset for a file (given, else detected from its first lines, else generic) and the file as read."""
+    from .load import peek, read_table
+    from .presets import detect_preset, get_preset
+
+    if wanted:
+        preset = get_preset(wanted)
+        return preset, preset.read(path)
+    head = peek(path)
+    first = head.splitlines()[0] if head.strip() else ""
+    header = [h.strip() for h in re.split(r"[,;\t|]", first)]
+    preset, _ = detect_preset(header, head)
+    if preset is not None:
+        return preset, preset.read(path)
+    return get_preset("generic"), read_table(path)
+
+
+def account_preset(dataset: "Dataset", preset: Any, converted: Any) -> None:
+    """Row accounting in source records: what the preset refused or folded counts beside normalise's."""
+    summary = dataset.summary
+    summary.preset = preset.name
+    summary.read = converted.read
+    summary.folded = converted.folded
+    summary.counts = dict(converted.counts)
+    if converted.rules:
+        summary.mapping = dict(converted.rules)
+    if converted.rejected is not None and len(converted.rejected):
+        for reason, rows in converted.rejected.groupby(converted.rejected, sort=False):
+            summary.rejected_by_reason[reason] = summary.rejected_by_reason.get(reason, 0) + len(rows)
+            summary.examples_by_reason.setdefault(reason, [int(r) for r in rows.index[:3]])
+        summary.rejected_by_reason = dict(sorted(summary.rejected_by_reason.items()))
 
 
 def combine(datasets: list["Dataset"]) -> dict[str, "pd.DataFrame"]:

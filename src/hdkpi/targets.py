@@ -38,10 +38,8 @@ if TYPE_CHECKING:  # pragma: no cover
     from .registry import KpiRef, Registry
 
 VERSION = 1
-TOP_KEYS = ("version", "settings", "calendar", "columns", "targets")
-LATER_KEYS = {  # sections of DESIGN.md that this version refuses rather than ignores
-    "preset": "presets are not supported yet; map columns with a columns: section",
-}
+TOP_KEYS = ("version", "settings", "calendar", "preset", "columns", "targets")
+LATER_KEYS: dict[str, str] = {}  # sections of DESIGN.md that this version refuses rather than ignores
 LEVELS = ("fail", "warn")
 _THRESHOLD = re.compile(r"^\s*(?P<op><=|>=|==|<|>)\s*(?P<quantity>\S.*?)\s*$")
 _BAD = object()  #: a scalar whose problem is already recorded
@@ -59,6 +57,7 @@ class TargetsFile:
     targets: list[Target] = field(default_factory=list)
     refs: dict[str, KpiRef] = field(default_factory=dict)  #: canonical name → bound KPI
     calendar: Any = None  #: hdkpi.calendar.Calendar of the calendar: section
+    preset: str | None = None  #: preset: NAME or mapping file (relative to the targets file)
 
 
 class ThresholdError(ValueError):
@@ -266,6 +265,28 @@ def _read_settings(c: _Collector, node: yaml.Node) -> dict[str, Any]:
         except HdkpiError as exc:
             c.add(key_node if exc.message.startswith("unknown setting") else value_node, exc.message)
     return settings
+
+
+def _read_preset(c: _Collector, node: yaml.Node, path: str) -> str | None:
+    """A preset name, or a mapping file path relative to the targets file."""
+    from .presets import builtin_presets
+
+    value = c.scalar(node) if isinstance(node, yaml.ScalarNode) else None
+    if not isinstance(value, str) or not value.strip():
+        c.add(node, "preset must be a preset name (hdkpi inspect lists them) or a mapping file")
+        return None
+    value = value.strip()
+    if value.endswith((".yaml", ".yml")) or "/" in value:
+        file = Path(path).parent / value
+        if not file.is_file():
+            c.add(node, f"preset: no mapping file {str(file)!r}")
+            return None
+        return str(file)
+    names = list(builtin_presets())
+    if value not in names:
+        c.add(node, _unknown(value, names, "preset"))
+        return None
+    return value
 
 
 def _read_calendar(c: _Collector, node: yaml.Node) -> Any:
@@ -487,6 +508,8 @@ def parse_targets(text: str, path: str, registry: Registry) -> TargetsFile:
             result.settings = _read_settings(c, value_node)
         elif key == "calendar":
             continue
+        elif key == "preset":
+            result.preset = _read_preset(c, value_node, path)
         elif key == "columns":
             result.columns = _read_columns(c, value_node)
         elif key == "targets":

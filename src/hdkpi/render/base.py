@@ -60,8 +60,12 @@ def accounting_lines(report: Report) -> list[str]:
     """Per input: ``calls.csv (calls): 7 read · 4 used · 3 rejected``, then one line per reason."""
     lines = []
     for summary in report.inputs:
-        lines.append(f"{summary.path} ({summary.kind}): {summary.read:,} read · {summary.used:,} used · "
-                     f"{summary.rejected:,} rejected")
+        folded = f" · {summary.folded:,} folded" if summary.folded else ""
+        preset = "" if summary.preset == "generic" else f", {summary.preset}"
+        lines.append(f"{summary.path} ({summary.kind}{preset}): {summary.read:,} read · {summary.used:,} used · "
+                     f"{summary.rejected:,} rejected{folded}")
+        for name, count in summary.counts.items():
+            lines.append(f"  {count:,} {name.replace('_', ' ')}")
         for reason, count in sorted(summary.rejected_by_reason.items(), key=lambda kv: (-kv[1], kv[0])):
             rows = summary.examples_by_reason.get(reason, [])
             shown = ", ".join(str(r) for r in rows)

@@ -66,7 +66,8 @@ def compare_doc(r: Any) -> dict[str, Any] | None:
 def input_doc(s: InputSummary) -> dict[str, Any]:
     return {
         "path": s.path, "kind": s.kind, "preset": s.preset,
-        "rows": {"read": s.read, "used": s.used, "rejected": s.rejected},
+        "rows": {"read": s.read, "used": s.used, "rejected": s.rejected, "folded": s.folded},
+        "counts": dict(s.counts),
         "rejected_by_reason": dict(s.rejected_by_reason),
         "rejected_rows": {k: list(map(int, rows)) for k, rows in s.examples_by_reason.items()},
         "mapping": dict(s.mapping),

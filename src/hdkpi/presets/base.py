@@ -1,0 +1,111 @@
+"""The preset interface, the registry of built-in presets, and detection from a header."""
+
+from __future__ import annotations
+
+import importlib
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from ..errors import UsageError
+
+if TYPE_CHECKING:  # pragma: no cover
+    import pandas as pd
+
+    from ..load import RawTable
+
+PRESET_DIR = Path(__file__).parent
+#: code presets (module name in this package); every *.yaml file here is a mapping preset too
+CODE_PRESETS = ("seelab", "servicenow", "connect", "asterisk", "events")
+
+
+@dataclass
+class Converted:
+    """A file in canonical columns (text), with what the preset did to get there."""
+
+    table: "RawTable"  #: header = canonical field names (plus other columns kept as dimensions)
+    read: int  #: source records read (lines, events, contact records)
+    rejected: "pd.Series | None" = None  #: reason per refused source record (index = its data row)
+    folded: int = 0  #: source records merged into others (events of one ticket), neither used nor rejected
+    counts: dict[str, int] = field(default_factory=dict)  #: preset facts worth reporting (ivr_abandons…)
+    rules: dict[str, str] = field(default_factory=dict)  #: canonical field → where it comes from
+
+
+class Preset:
+    """One export layout. Subclasses set the attributes and implement :meth:`convert`."""
+
+    name: str = ""
+    kind: str = ""  #: calls | tickets | surveys
+    title: str = ""
+    reference: str = ""  #: the vendor documentation the layout follows
+    notes: tuple[str, ...] = ()  #: rules and vendor differences, shown by ``hdkpi inspect``
+
+    def score(self, header: list[str], head: str) -> int:
+        """How sure this preset is that a file with ``header`` (and first text ``head``) is its layout;
+        0 = not this layout. The evidence is the set of its signature columns found."""
+        return 0
+
+    def read(self, path: str) -> "RawTable":
+        from ..load import read_table
+
+        return read_table(path)
+
+    def convert(self, raw: "RawTable", tz: str) -> Converted:  # pragma: no cover - abstract
+        raise NotImplementedError
+
+    def describe(self) -> dict[str, Any]:
+        return {"name": self.name, "kind": self.kind, "title": self.title, "reference": self.reference,
+                "notes": list(self.notes)}
+
+
+class GenericPreset(Preset):
+    """Canonical column names (case and spaces ignored), or columns named with ``--map``/``columns:``."""
+
+    name = "generic"
+    title = "canonical columns, or --map FIELD=COLUMN"
+
+    def convert(self, raw: "RawTable", tz: str) -> Converted:
+        return Converted(table=raw, read=len(raw.frame))
+
+
+def builtin_presets() -> dict[str, Preset]:
+    """Every shipped preset by name: code modules first, then the YAML mapping files."""
+    from .mapping import MappingPreset
+
+    presets: dict[str, Preset] = {"generic": GenericPreset()}
+    for module_name in CODE_PRESETS:
+        try:
+            module = importlib.import_module(f"{__package__}.{module_name}")
+        except ModuleNotFoundError as exc:
+            if exc.name == f"{__package__}.{module_name}":
+                continue  # not shipped in this version
+            raise
+        preset = module.PRESET
+        presets[preset.name] = preset
+    for path in sorted(PRESET_DIR.glob("*.yaml")):
+        preset = MappingPreset.from_file(path)
+        presets[preset.name] = preset
+    return presets
+
+
+def get_preset(spec: str) -> Preset:
+    """A preset by name, or a user's mapping file (``./ourdesk.yaml``)."""
+    if spec.endswith((".yaml", ".yml")) or "/" in spec:
+        from .mapping import MappingPreset
+
+        return MappingPreset.from_file(Path(spec))
+    presets = builtin_presets()
+    if spec not in presets:
+        raise UsageError(f"--preset {spec!r}: unknown preset; presets: {', '.join(presets)} "
+                         "(or a mapping file such as ./ourdesk.yaml)")
+    return presets[spec]
+
+
+def detect_preset(header: list[str], head: str) -> tuple[Preset | None, int]:
+    """The best-scoring preset for a header, or (None, 0) when none claims it."""
+    best, best_score = None, 0
+    for preset in builtin_presets().values():
+        score = preset.score(header, head)
+        if score > best_score:
+            best, best_score = preset, score
+    return best, best_score

@@ -1,0 +1,156 @@
+"""Mapping presets: an export layout described as data (YAML), so a new desk format needs no Python.
+
+A mapping file::
+
+    name: zendesk
+    kind: tickets
+    title: Zendesk ticket export (CSV)
+    reference: https://support.zendesk.com/hc/en-us/articles/4408886165402
+    detect: [Id, Created at, Solved at, Requester]   # columns that identify the layout (all present)
+    dayfirst: false                                   # optional: numeric dates; decided from the data when absent
+    missing: ["-", "?"]                               # optional: cell texts meaning "empty"
+    fields:                                           # canonical field ← column, with optional rules
+      ticket_id: Id
+      created_at: Created at
+      first_response_seconds: {column: First reply time in minutes, scale: 60}
+      csat: {column: Satisfaction Score, values: {good: 5, bad: 1, offered: "", unoffered: ""}}
+    notes:                                            # rules and vendor differences, for hdkpi inspect
+      - CSAT: Zendesk's good/bad ratings become 5/1 …
+
+``values`` maps source texts (case-insensitive) to canonical texts; a value left out of the map
+is passed on (and refused by normalise if it is not valid); "" means empty. ``scale`` multiplies
+a number (minutes → seconds). ``date_format`` gives a strftime format when detection cannot.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from ..errors import UsageError
+from ..fields import SCHEMAS, field_names
+from .base import Converted, Preset
+
+if TYPE_CHECKING:  # pragma: no cover
+    import pandas as pd
+
+    from ..load import RawTable
+
+
+@dataclass
+class FieldRule:
+    column: str
+    values: dict[str, str] | None = None
+    scale: float | None = None
+    date_format: str | None = None
+
+    def text(self) -> str:
+        parts = [repr(self.column)]
+        if self.scale is not None:
+            parts.append(f"× {self.scale:g}")
+        if self.values:
+            parts.append("values " + ", ".join(f"{k} → {v or 'empty'}" for k, v in self.values.items()))
+        return " ".join(parts)
+
+
+@dataclass
+class MappingPreset(Preset):
+    name: str = ""
+    kind: str = ""
+    title: str = ""
+    reference: str = ""
+    notes: tuple[str, ...] = ()
+    detect: tuple[str, ...] = ()
+    fields: dict[str, FieldRule] = field(default_factory=dict)
+    missing: tuple[str, ...] = ()
+    dayfirst: bool | None = None
+    source: str = ""  #: the mapping file
+
+    @classmethod
+    def from_file(cls, path: Path) -> "MappingPreset":
+        import yaml
+
+        try:
+            data = yaml.safe_load(Path(path).read_text(encoding="utf-8"))
+        except FileNotFoundError:
+            raise UsageError(f"--preset {path}: no such mapping file") from None
+        except yaml.YAMLError as exc:
+            raise UsageError(f"--preset {path}: not valid YAML: {exc}") from None
+        return cls.from_dict(data, str(path))
+
+    @classmethod
+    def from_dict(cls, data: Any, source: str) -> "MappingPreset":
+        where = f"preset {source}"
+        if not isinstance(data, dict):
+            raise UsageError(f"{where}: a mapping file is a YAML mapping with name, kind and fields")
+        unknown = set(data) - {"name", "kind", "title", "reference", "detect", "dayfirst", "missing", "fields",
+                               "notes"}
+        if unknown:
+            raise UsageError(f"{where}: unknown key {sorted(unknown)[0]!r}")
+        kind = data.get("kind")
+        if kind not in SCHEMAS:
+            raise UsageError(f"{where}: kind must be one of {', '.join(SCHEMAS)}")
+        known = set(field_names(kind))
+        rules: dict[str, FieldRule] = {}
+        for name, spec in (data.get("fields") or {}).items():
+            if name not in known:
+                raise UsageError(f"{where}: {name!r} is not a {kind} field; fields: {', '.join(sorted(known))}")
+            if isinstance(spec, str):
+                spec = {"column": spec}
+            if not isinstance(spec, dict) or not isinstance(spec.get("column"), str):
+                raise UsageError(f"{where}: field {name} needs a column: name")
+            extra = set(spec) - {"column", "values", "scale", "date_format"}
+            if extra:
+                raise UsageError(f"{where}: field {name}: unknown key {sorted(extra)[0]!r}")
+            values = spec.get("values")
+            rules[name] = FieldRule(
+                column=spec["column"],
+                values={str(k).strip().lower(): ("" if v is None else str(v)) for k, v in values.items()}
+                if values else None,
+                scale=float(spec["scale"]) if spec.get("scale") is not None else None,
+                date_format=spec.get("date_format"),
+            )
+        return cls(name=str(data.get("name") or Path(source).stem), kind=kind, title=str(data.get("title", "")),
+                   reference=str(data.get("reference", "")), notes=tuple(data.get("notes") or ()),
+                   detect=tuple(data.get("detect") or ()), fields=rules,
+                   missing=tuple(str(m) for m in data.get("missing") or ()), dayfirst=data.get("dayfirst"),
+                   source=source)
+
+    def score(self, header: list[str], head: str) -> int:
+        names = {h.strip().lower() for h in header}
+        wanted = [c.lower() for c in self.detect]
+        return len(wanted) if wanted and all(c in names for c in wanted) else 0
+
+    def convert(self, raw: "RawTable", tz: str) -> Converted:
+        import pandas as pd
+
+        from ..load import RawTable
+        from .dates import to_iso
+
+        by_name = {h.strip().lower(): h for h in raw.header}
+        out: dict[str, pd.Series] = {}
+        used_columns = set()
+        schema = {f.name: f for f in SCHEMAS[self.kind]}
+        for name, rule in self.fields.items():
+            column = by_name.get(rule.column.strip().lower())
+            if column is None:
+                continue  # optional in practice: normalise says which required field is missing
+            used_columns.add(column)
+            text = raw.frame[column].astype("str").str.strip()
+            text = text.mask(text.isin(self.missing) | text.eq("") | raw.frame[column].isna())
+            if rule.values is not None:
+                mapped = text.str.lower().map(rule.values)
+                text = mapped.where(mapped.notna(), text).replace("", pd.NA).astype("str")
+            if rule.scale is not None:
+                number = pd.to_numeric(text, errors="coerce")
+                text = (number * rule.scale).astype("str").where(number.notna(), text)
+            if schema[name].type == "datetime":
+                text = to_iso(text, column=column, path=raw.path, dayfirst=self.dayfirst, fmt=rule.date_format)
+            out[name] = text
+        for column in raw.header:  # everything else stays, as dimensions for --by
+            if column not in used_columns and column not in out:
+                out[column] = raw.frame[column]
+        frame = pd.DataFrame(out, index=raw.frame.index)
+        table = RawTable(path=raw.path, frame=frame, header=list(frame.columns), delimiter=raw.delimiter)
+        return Converted(table=table, read=len(raw.frame), rules={n: r.text() for n, r in self.fields.items()})
