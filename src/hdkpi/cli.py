@@ -295,6 +295,71 @@ def kpis(fmt: str, plugins: tuple[str, ...], debug: bool) -> int:
     return ExitCode.OK
 
 
+def _reading_options(fn: Callable[..., Any]) -> Callable[..., Any]:
+    """How to read files, for commands that compute no targets (inspect, init)."""
+    decorators = [
+        click.argument("files", nargs=-1, required=True, type=click.Path(dir_okay=False, allow_dash=True)),
+        click.option("--preset", metavar="NAME|FILE", help="The export's layout (default: detected)."),
+        click.option("--kind", type=click.Choice(["calls", "tickets", "surveys"]),
+                     help="What the files hold (default: detected)."),
+        click.option("--map", "mapping", type=KeyValue(), multiple=True, metavar="FIELD=COLUMN",
+                     help="Read canonical FIELD from COLUMN (repeatable)."),
+        click.option("--tz", default="UTC", show_default=True, callback=_zone,
+                     help="Time zone of timestamps without an offset."),
+        click.option("--plugin", "plugins", multiple=True, metavar="FILE_OR_MODULE",
+                     help="Also consider the KPIs of this plugin (repeatable)."),
+        click.option("--debug", is_flag=True, help="Show tracebacks of internal errors."),
+    ]
+    for decorator in reversed(decorators):
+        fn = decorator(fn)
+    return fn
+
+
+@cli.command()
+@_reading_options
+@click.option("-f", "--format", "fmt", type=click.Choice(["table", "json"]), default="table", show_default=True,
+              help="Output format.")
+@command
+def inspect(files: tuple[str, ...], preset: str | None, kind: str | None, mapping: tuple, tz: str,
+            plugins: tuple[str, ...], debug: bool, fmt: str) -> int:
+    """What hdkpi makes of FILES: format, preset and evidence, column mapping, KPIs it can give
+    (and why not the others), date range, row accounting with example rows, value profiles."""
+    import json
+
+    from .inspect import inspect_files, render_text
+    from .pipeline import RunOptions
+
+    docs = inspect_files(RunOptions(files=list(files), preset=preset, kind=kind, mapping=dict(mapping), tz=tz,
+                                    plugins=list(plugins)))
+    click.echo(json.dumps(docs, indent=2, ensure_ascii=False) if fmt == "json" else render_text(docs))
+    return ExitCode.OK
+
+
+@cli.command()
+@_reading_options
+@click.option("-o", "--output", default=DEFAULT_TARGETS, show_default=True, type=click.Path(dir_okay=False),
+              help="Where to write the targets file.")
+@click.option("--force", is_flag=True, help="Overwrite an existing file.")
+@command
+def init(files: tuple[str, ...], preset: str | None, kind: str | None, mapping: tuple, tz: str,
+         plugins: tuple[str, ...], debug: bool, output: str, force: bool) -> int:
+    """Write a starter targets file fitted to FILES: the usual targets for every KPI they support,
+    the detected preset, and commented settings and calendar blocks."""
+    from .errors import UsageError
+    from .inspect import inspect_files, starter_targets
+    from .output import write_atomic
+    from .pipeline import RunOptions
+
+    if Path(output).exists() and not force:
+        raise UsageError(f"{output} exists; give --force to overwrite it, or -o another file")
+    docs = inspect_files(RunOptions(files=list(files), preset=preset, kind=kind, mapping=dict(mapping), tz=tz,
+                                    plugins=list(plugins)))
+    write_atomic(output, starter_targets(docs))
+    click.echo(f"hdkpi: wrote {output}; next: hdkpi check {' '.join(files)}" + ("" if output == DEFAULT_TARGETS
+                                                                               else f" -t {output}"), err=True)
+    return ExitCode.OK
+
+
 def main() -> None:
     """Console-script entry point."""
     cli(prog_name="hdkpi")

@@ -498,10 +498,12 @@ def parse_targets(text: str, path: str, registry: Registry) -> TargetsFile:
     sections = c.mapping(root, "the targets file")
     found = set()
     for _, key, value_node in sections:  # the calendar first: business thresholds need it
-        if key == "calendar":
+        if key == "calendar" and not value_node.tag.endswith(":null"):
             result.calendar = c.calendar = _read_calendar(c, value_node)
     for key_node, key, value_node in sections:
         found.add(key)
+        if key != "targets" and isinstance(value_node, yaml.ScalarNode) and value_node.tag.endswith(":null"):
+            continue  # a section with nothing under it (all commented out) is an empty section
         if key == "version":
             result.version = _read_version(c, value_node)
         elif key == "settings":
