@@ -264,3 +264,23 @@ S4,2026-11-03T08:00:00Z,,,5
     assert value(by_agent, "csat", agent="ann").n == 1
     assert value(by_agent, "csat", agent="bob").n == 1
     assert value(by_agent, "csat", agent="carl").n == 1
+
+
+def test_overlapping_exports_keep_each_record_once_from_the_later_file(tmp_path):
+    first = write_csv(tmp_path, """\
+ticket_id,created_at,resolved_at
+T1,2026-11-02T08:00:00Z,
+T2,2026-11-02T09:00:00Z,2026-11-02T10:00:00Z
+""", "part1.csv")
+    second = write_csv(tmp_path, """\
+ticket_id,created_at,resolved_at
+T1,2026-11-02T08:00:00Z,2026-11-03T08:00:00Z
+T3,2026-11-03T09:00:00Z,
+""", "part2.csv")
+    r = run(RunOptions(files=[str(first), str(second)], kpis=["ticket_volume", "tickets_resolved"]))
+    # T1 is in both: the later export (resolved 11-03) wins → tickets T1, T2, T3; resolved T1, T2
+    assert value(r, "ticket_volume").value == 3 and value(r, "tickets_resolved").value == 2
+    one, two = r.inputs
+    assert (one.read, one.used, one.rejected) == (2, 1, 1)
+    assert one.rejected_by_reason == {"ticket_id: also in a later file": 1}
+    assert (two.read, two.used, two.rejected) == (2, 2, 0)

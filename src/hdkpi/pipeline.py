@@ -12,7 +12,7 @@ from datetime import datetime, timedelta, timezone
 from typing import TYPE_CHECKING, Any
 
 from .errors import UsageError
-from .fields import SCHEMAS, all_field_names
+from .fields import ID_FIELD, SCHEMAS, all_field_names
 from .model import Report
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -162,14 +162,34 @@ def account_preset(dataset: "Dataset", preset: Any, converted: Any) -> None:
 
 
 def combine(datasets: list["Dataset"]) -> dict[str, "pd.DataFrame"]:
-    """One frame per kind; several files of a kind are stacked in the order given."""
+    """One frame per kind; several files of a kind are stacked in the order given.
+
+    Exports come in pieces that overlap: a record whose id is in a later file of the same kind is
+    kept once, from the later file (the newer export), and the earlier copy is counted as rejected
+    in its own file's accounting ("ticket_id: also in a later file").
+    """
     import pandas as pd
 
     frames: dict[str, pd.DataFrame] = {}
     for kind in SCHEMAS:
-        parts = [d.frame for d in datasets if d.kind == kind]
-        if parts:
-            frames[kind] = parts[0] if len(parts) == 1 else pd.concat(parts, ignore_index=True)
+        group = [d for d in datasets if d.kind == kind]
+        if not group:
+            continue
+        key = ID_FIELD[kind]
+        if len(group) > 1 and all(key in d.given for d in group):
+            later: set[Any] = set()
+            for d in reversed(group):
+                ids = d.frame[key]
+                again = ids.isin(later)
+                if again.any():
+                    reason = f"{key}: also in a later file"
+                    d.summary.used -= int(again.sum())
+                    d.summary.rejected_by_reason[reason] = int(again.sum())
+                    d.summary.examples_by_reason[reason] = [int(r) for r in d.frame.index[again][:3]]
+                    d.frame = d.frame.loc[~again]
+                later.update(ids.dropna().tolist())
+        parts = [d.frame for d in group]
+        frames[kind] = parts[0] if len(parts) == 1 else pd.concat(parts, ignore_index=True)
     return frames
 
 
