@@ -34,11 +34,19 @@ class RawTable:
     delimiter: str
 
 
-def read_table(path: str) -> RawTable:
-    """Read a delimited text export (optionally .gz/.bz2/.xz compressed); ``-`` is stdin."""
+def read_table(path: str, encoding: str | None = None) -> RawTable:
+    """Read a delimited text export (optionally .gz/.bz2/.xz/.zip compressed); ``-`` is stdin.
+
+    The encoding is UTF-8 (with or without BOM), UTF-16 with a BOM, or cp1252 when the bytes are
+    not UTF-8, unless ``encoding`` says otherwise; pyarrow transcodes while it parses.
+    """
     source = _open_source(path)
     head = _read_head(source, path)
-    text = head.decode("utf-8-sig", errors="replace")
+    if _looks_binary(head):
+        raise InputError("not a text export (binary content: a spreadsheet, PDF or archive?); export it as "
+                         "CSV", path=path)
+    encoding = encoding or detect_encoding(head)
+    text = _decode(head, encoding)
     first_line = text.splitlines()[0] if text.strip() else ""
     if not first_line.strip():
         raise InputError("the file is empty (no header line); export it again with column headers", path=path)
@@ -46,18 +54,44 @@ def read_table(path: str) -> RawTable:
     header = next(csv.reader([first_line], delimiter=delimiter))
     header = [h.strip() for h in header]
     _check_header(header, path)
-    table = _read_csv(source, path, header, delimiter)
+    table = _read_csv(source, path, header, delimiter, encoding)
     frame = table.to_pandas()
     frame.columns = header
     frame.index = range(1, len(frame) + 1)
     return RawTable(path=path, frame=frame, header=header, delimiter=delimiter)
 
 
+def detect_encoding(head: bytes) -> str:
+    """utf-16 (BOM), utf-8 (BOM or valid), else cp1252 (the usual Windows export)."""
+    if head.startswith((b"\xff\xfe", b"\xfe\xff")):
+        return "utf-16"
+    try:
+        head.decode("utf-8")
+        return "utf-8"
+    except UnicodeDecodeError as exc:
+        if exc.start >= len(head) - 3:  # a character cut at the end of the sample
+            return "utf-8"
+        return "cp1252"
+
+
+def _decode(head: bytes, encoding: str) -> str:
+    if encoding.lower().replace("-", "") in ("utf8", "utf8sig"):
+        return head.decode("utf-8-sig", errors="replace")
+    return head.decode(encoding, errors="replace").lstrip("\ufeff")
+
+
+def _looks_binary(head: bytes) -> bool:
+    if head.startswith((b"\xff\xfe", b"\xfe\xff")):
+        return False
+    return b"\x00" in head[:4096] or head.startswith((b"%PDF", b"PK\x03\x04"))
+
+
 def peek(path: str) -> str:
     """The first 64 KiB of a file as text (decompressed), for preset detection; stdin is not peeked."""
     if path == "-":
         return ""
-    return _read_head(_open_source(path), path).decode("utf-8-sig", errors="replace")
+    head = _read_head(_open_source(path), path)
+    return _decode(head, detect_encoding(head))
 
 
 def _open_source(path: str) -> "bytes | str":
@@ -66,11 +100,35 @@ def _open_source(path: str) -> "bytes | str":
         data = sys.stdin.buffer.read()
         return data
     p = Path(path)
+    if p.suffix.lower() == ".zip" and p.is_file():
+        return _zip_member(p, path)
+    if p.suffix.lower() == ".xz" and p.is_file():  # pyarrow streams gzip, bz2, zstd, not xz: decompress here
+        import lzma
+
+        try:
+            return lzma.decompress(p.read_bytes())
+        except lzma.LZMAError as exc:
+            raise InputError(f"not a readable .xz file: {exc}", path=path) from None
     if not p.exists():
         raise InputError("no such file; check the path", path=path)
     if p.is_dir():
         raise InputError("is a directory; give the export file itself", path=path)
     return path
+
+
+def _zip_member(p: Path, path: str) -> bytes:
+    """The single member of a .zip export (zip is not a stream format: it is read into memory)."""
+    import zipfile
+
+    try:
+        with zipfile.ZipFile(p) as archive:
+            members = [m for m in archive.namelist() if not m.endswith("/")]
+            if len(members) != 1:
+                raise InputError(f"a .zip with {len(members)} files; unzip the export you mean and give it",
+                                 path=path)
+            return archive.read(members[0])
+    except zipfile.BadZipFile:
+        raise InputError("not a readable .zip file", path=path) from None
 
 
 def _read_head(source: "bytes | str", path: str) -> bytes:
@@ -104,12 +162,13 @@ def _check_header(header: list[str], path: str) -> None:
         seen[name] = position
 
 
-def _read_csv(source: "bytes | str", path: str, header: list[str], delimiter: str):
+def _read_csv(source: "bytes | str", path: str, header: list[str], delimiter: str, encoding: str = "utf-8"):
     import pyarrow as pa
     from pyarrow import csv as pacsv
 
     names = [f"c{i}" for i in range(len(header))]
-    read_options = pacsv.ReadOptions(column_names=names, skip_rows=1, block_size=1 << 24)
+    read_options = pacsv.ReadOptions(column_names=names, skip_rows=1, block_size=1 << 24,
+                                     encoding="utf8" if encoding.lower().replace("-", "") == "utf8" else encoding)
     parse_options = pacsv.ParseOptions(delimiter=delimiter, newlines_in_values=True)
     convert_options = pacsv.ConvertOptions(
         column_types={n: pa.string() for n in names},

@@ -1,0 +1,83 @@
+"""Encodings, delimiters and compressions: every combination gives the same KPIs."""
+
+from __future__ import annotations
+
+import bz2
+import gzip
+import lzma
+import zipfile
+
+import pytest
+
+from hdkpi.errors import InputError
+from hdkpi.pipeline import RunOptions, run
+
+ROWS = [
+    ["call_id", "offered_at", "wait_seconds", "outcome", "queue"],
+    ["1", "2026-11-02T08:00:00Z", "10", "answered", "Facturación"],
+    ["2", "2026-11-02T08:01:00Z", "20", "answered", "Technik"],
+    ["3", "2026-11-02T08:02:00Z", "30", "abandoned", "Facturación"],
+]
+# asa (10 + 20) / 2 = 15 s; abandonment 1 / 3; two queues, one with an accent
+
+
+def figures(path):
+    r = run(RunOptions(files=[str(path)], kpis=["calls_offered", "asa", "abandonment_rate"], by=["queue"]))
+    return sorted((v.result.kpi, tuple(v.result.group.items()), v.result.value) for v in r.verdicts)
+
+
+EXPECTED_QUEUES = {"Facturación", "Technik"}
+
+
+def write(tmp_path, delimiter: str, encoding: str, compression: str):
+    text = "\r\n".join(delimiter.join(row) for row in ROWS) + "\r\n"
+    data = text.encode(encoding)
+    name = f"calls.csv{compression}"
+    path = tmp_path / name
+    if compression == ".gz":
+        data = gzip.compress(data)
+    elif compression == ".bz2":
+        data = bz2.compress(data)
+    elif compression == ".xz":
+        data = lzma.compress(data)
+    if compression == ".zip":
+        with zipfile.ZipFile(path, "w") as archive:
+            archive.writestr("export/calls.csv", data)
+    else:
+        path.write_bytes(data)
+    return path
+
+
+@pytest.mark.parametrize("compression", ["", ".gz", ".bz2", ".xz", ".zip"])
+@pytest.mark.parametrize("encoding", ["utf-8", "utf-8-sig", "utf-16", "cp1252"])
+@pytest.mark.parametrize("delimiter", [",", ";", "\t", "|"])
+def test_every_format_gives_the_same_figures(tmp_path, delimiter, encoding, compression):
+    plain = tmp_path / "plain"
+    plain.mkdir()
+    reference = figures(write(plain, ",", "utf-8", ""))
+    got = figures(write(tmp_path, delimiter, encoding, compression))
+    assert got == reference
+    overall = {k: v for k, g, v in got if not g}
+    assert overall == {"calls_offered": 3, "asa": 15.0, "abandonment_rate": pytest.approx(1 / 3)}
+    assert {dict(g)["queue"] for k, g, v in got if g} == EXPECTED_QUEUES
+
+
+def test_binary_files_are_refused_with_a_reason(tmp_path):
+    pdf = tmp_path / "report.csv"
+    pdf.write_bytes(b"%PDF-1.7\n%\xe2\xe3\xcf\xd3\n1 0 obj\n")
+    with pytest.raises(InputError, match="not a text export"):
+        run(RunOptions(files=[str(pdf)]))
+    xlsx = tmp_path / "export.csv"
+    with zipfile.ZipFile(xlsx, "w") as archive:
+        archive.writestr("[Content_Types].xml", "<xml/>")
+    with pytest.raises(InputError, match="not a text export"):
+        run(RunOptions(files=[str(xlsx)]))
+
+
+def test_a_zip_with_several_files_is_refused(tmp_path):
+    path = tmp_path / "exports.zip"
+    with zipfile.ZipFile(path, "w") as archive:
+        archive.writestr("a.csv", "x\n")
+        archive.writestr("b.csv", "x\n")
+    with pytest.raises(InputError, match=r"a \.zip with 2 files"):
+        run(RunOptions(files=[str(path)]))
