@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import bz2
 import gzip
+import json
 import lzma
 import zipfile
 
@@ -81,3 +82,48 @@ def test_a_zip_with_several_files_is_refused(tmp_path):
         archive.writestr("b.csv", "x\n")
     with pytest.raises(InputError, match=r"a \.zip with 2 files"):
         run(RunOptions(files=[str(path)]))
+
+
+def test_ambiguous_numeric_dates_need_dayfirst_or_monthfirst(tmp_path):
+    from click.testing import CliRunner
+
+    from hdkpi.cli import cli
+
+    path = tmp_path / "tickets.csv"
+    path.write_text("Ticket ID,Created,Resolved\nT1,5/3/2026 09:00,6/3/2026 09:00\n")
+    runner = CliRunner()
+    args = ["report", str(path), "--map", "ticket_id=Ticket ID", "--map", "created_at=Created",
+            "--map", "resolved_at=Resolved", "--kpi", "resolution_time", "-f", "json"]
+    # every date has day and month ≤ 12: refused, never guessed, with the column named and the fix
+    plain = runner.invoke(cli, args)
+    assert plain.exit_code == 2 and "'Created'" in plain.stderr and "--dayfirst or --monthfirst" in plain.stderr
+    assert json.loads(runner.invoke(cli, [*args, "--dayfirst"]).stdout)["results"][0]["value"] == 86400
+    mapping = tmp_path / "desk.yaml"
+    mapping.write_text("kind: tickets\nfields:\n  ticket_id: Ticket ID\n  created_at: Created\n"
+                       "  resolved_at: Resolved\n")
+    refused = runner.invoke(cli, ["report", str(path), "--preset", str(mapping), "--kpi", "resolution_time"])
+    assert refused.exit_code == 2 and "--dayfirst or --monthfirst" in refused.stderr
+    dayfirst = runner.invoke(cli, ["report", str(path), "--preset", str(mapping), "--kpi", "resolution_time",
+                                   "--dayfirst", "-f", "json"])
+    doc = json.loads(dayfirst.stdout)
+    # 5 March → 6 March = 1 day; month-first would be 3 May → 3 June = 31 days
+    assert doc["results"][0]["value"] == 86400
+    monthfirst = runner.invoke(cli, ["report", str(path), "--preset", str(mapping), "--kpi", "resolution_time",
+                                     "--monthfirst", "-f", "json"])
+    assert json.loads(monthfirst.stdout)["results"][0]["value"] == 31 * 86400
+
+
+def test_dates_as_exports_write_them(tmp_path):
+    path = tmp_path / "tickets.csv"
+    path.write_text("ticket_id,created_at,resolved_at\n"
+                    "T1,25/11/2026 09:00,26/11/2026 10:30\n"      # day-first (25 > 12 settles it): 25.5 h
+                    "T2,03/11/2026 09:00,yesterday\n"             # an unreadable cell: that row is rejected
+                    "T3,4/11/2026 23:00,5/11/2026 01:00\n")        # unpadded: 2 h
+    r = run(RunOptions(files=[str(path)], kpis=["resolution_time"]))
+    # (25.5 h + 2 h) / 2 = 13.75 h = 49,500 s
+    assert r.verdicts[0].result.value == 49500
+    assert r.inputs[0].rejected_by_reason == {"resolved_at: not a date": 1}
+    epoch = tmp_path / "epoch.csv"
+    epoch.write_text("ticket_id,created_at,resolved_at\nT1,1764057600,1764061200000\n")
+    # seconds and milliseconds since 1970: 2025-11-25T08:00Z → 09:00Z = 3,600 s
+    assert run(RunOptions(files=[str(epoch)], kpis=["resolution_time"])).verdicts[0].result.value == 3600

@@ -111,6 +111,9 @@ def input_options(fn: Callable[..., Any]) -> Callable[..., Any]:
                      help="The export's layout (default: detected): a preset name or a mapping file (.yaml)."),
         click.option("--kind", type=click.Choice(["calls", "tickets", "surveys"]),
                      help="What the files hold (default: detected from the header)."),
+        click.option("--dayfirst/--monthfirst", "dayfirst", default=None,
+                     help="Numeric dates such as 5/3/2026 are day-first or month-first (default: decided from "
+                          "each column's values; refused when every value is ambiguous)."),
         click.option("--map", "mapping", type=KeyValue(), multiple=True, metavar="FIELD=COLUMN",
                      help="Read canonical FIELD from COLUMN (repeatable)."),
         click.option("--tz", default="UTC", show_default=True, callback=_zone,

@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING
 from .errors import InputError, UsageError
 from .fields import ID_FIELD, SCHEMAS, Field, field_names
 from .model import InputSummary
+from .presets.dates import to_iso
 
 if TYPE_CHECKING:  # pragma: no cover
     import pandas as pd
@@ -108,6 +109,9 @@ def normalise(raw: "RawTable", *, kind: str | None = None, mapping: dict[str, st
             path=raw.path, line=1,
         )
     text = pd.DataFrame({f: _clean_text(raw.frame[c]) for f, c in columns.items()}, index=raw.frame.index)
+    for f in schema:  # dates as exports write them (day-first, 12-hour, epoch…) → ISO, one format per column
+        if f.type == "datetime" and f.name in text:
+            text[f.name] = to_iso(text[f.name], column=columns[f.name], path=raw.path)
     checker = _Checker(text)
     typed = _type_fields(text, [f for f in schema if f.name in columns], tz, checker)
     _derive(kind, typed, checker)

@@ -50,6 +50,7 @@ class RunOptions:
     now: str | None = None  #: --now, the end of --last (default: the current time)
     compare: str | None = None  #: --compare previous
     preset: str | None = None  #: --preset NAME or mapping file (default: detected)
+    dayfirst: bool | None = None  #: --dayfirst / --monthfirst for numeric dates (default: from the values)
     business: bool = False  #: --business: frt and resolution times in the calendar's business time
 
 
@@ -99,8 +100,11 @@ def load_datasets(options: RunOptions, targets: "TargetsFile | None") -> list["D
     if unknown:
         raise UsageError(f"--map {unknown[0]}=…: {unknown[0]!r} is not a canonical field; "
                          f"fields: {', '.join(sorted(all_field_names()))}")
+    from .presets.dates import PREFERRED_DAYFIRST
+
     datasets, headers = [], []
     wanted = options.preset or (targets.preset if targets is not None else None)
+    PREFERRED_DAYFIRST.set(options.dayfirst)
     for path in options.files:
         preset, raw = read_with_preset(path, wanted)
         converted = preset.convert(raw, options.tz)

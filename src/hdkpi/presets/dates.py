@@ -10,6 +10,7 @@ its row as "not a date" with the others.
 from __future__ import annotations
 
 import re
+from contextvars import ContextVar
 from typing import TYPE_CHECKING
 
 from ..errors import InputError
@@ -23,6 +24,8 @@ _MONTH_NAME = re.compile(r"^(\d{1,2})[/\- ]([A-Za-z]{3})[/\- ](\d{2}|\d{4})" + _
 _ISO = re.compile(r"^\d{4}-\d{2}-\d{2}")
 _EPOCH = re.compile(r"^\d{10}(\d{3})?(\.\d+)?$")
 SAMPLE = 2000
+#: the user's --dayfirst/--monthfirst for this run (None: decided from each column's values)
+PREFERRED_DAYFIRST: ContextVar[bool | None] = ContextVar("PREFERRED_DAYFIRST", default=None)
 
 
 def _format(match: re.Match[str], order: str) -> str:
@@ -45,15 +48,19 @@ def to_iso(text: "pd.Series", *, column: str, path: str, dayfirst: bool | None =
     present = text.dropna()
     if present.empty:
         return text
+    if dayfirst is None:
+        dayfirst = PREFERRED_DAYFIRST.get()
     sample = present.head(SAMPLE).astype(str).str.strip()
     if fmt is None:
-        if sample.str.match(_ISO).all():
+        if sample.str.match(_ISO).mean() > 0.5:  # ISO (the odd bad cell is normalise's to reject)
             return text
         if sample.str.match(_EPOCH).all():
             unit = "ms" if sample.str.len().max() >= 13 else "s"
             parsed = pd.to_datetime(pd.to_numeric(text, errors="coerce"), unit=unit, utc=True)
             return _written(text, parsed, with_offset=True)
         fmt = _guess(present.astype(str).str.strip(), column=column, path=path, dayfirst=dayfirst)
+        if fmt is None:  # no known layout: normalise rejects each row as "not a date", counted
+            return text
     cleaned = text.astype("str").str.strip().str.replace(r"\s+", " ", regex=True)
     parsed = pd.to_datetime(cleaned, format=fmt, errors="coerce")
     return _written(text, parsed, with_offset=False)
@@ -64,7 +71,7 @@ def _written(text: "pd.Series", parsed: "pd.Series", *, with_offset: bool) -> "p
     return iso.where(parsed.notna(), text)
 
 
-def _guess(values: "pd.Series", *, column: str, path: str, dayfirst: bool | None) -> str:
+def _guess(values: "pd.Series", *, column: str, path: str, dayfirst: bool | None) -> str | None:
     """One explicit format for the column, decided from all its values."""
     named = values.str.extract(_MONTH_NAME)
     if named[0].notna().mean() > 0.5:
@@ -73,9 +80,7 @@ def _guess(values: "pd.Series", *, column: str, path: str, dayfirst: bool | None
     parts = values.str.extract(_NUMERIC)
     matched = parts[0].notna()
     if matched.mean() <= 0.5:
-        raise InputError(f"column {column!r}: dates like {values.iloc[0]!r} are not in a known format; "
-                         "write them as ISO 8601 (2026-11-02T08:00:00) or map another column",
-                         path=path)
+        return None
     a = parts.loc[matched, 0].astype(int)
     b = parts.loc[matched, 1].astype(int)
     if dayfirst is None:
