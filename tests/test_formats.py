@@ -127,3 +127,17 @@ def test_dates_as_exports_write_them(tmp_path):
     epoch.write_text("ticket_id,created_at,resolved_at\nT1,1764057600,1764061200000\n")
     # seconds and milliseconds since 1970: 2025-11-25T08:00Z → 09:00Z = 3,600 s
     assert run(RunOptions(files=[str(epoch)], kpis=["resolution_time"])).verdicts[0].result.value == 3600
+
+
+def test_repeated_column_names_are_numbered_unless_canonical(tmp_path):
+    path = tmp_path / "jira.csv"
+    path.write_text("ticket_id,created_at,Comment,Comment,Labels,Comment\nT1,2026-11-02T08:00:00Z,a,b,x,c\n")
+    r = run(RunOptions(files=[str(path)], kpis=["ticket_volume"], by=["Comment (3)"]))
+    assert [v.result.group for v in r.verdicts][1] == {"Comment (3)": "c"}
+    clash = tmp_path / "clash.csv"
+    clash.write_text("ticket_id,created_at,Created_At\nT1,2026-11-02T08:00:00Z,x\n")
+    assert run(RunOptions(files=[str(clash)], kpis=["ticket_volume"])).verdicts[0].result.value == 1
+    twice = tmp_path / "twice.csv"
+    twice.write_text("ticket_id,created_at,created_at\nT1,2026-11-02T08:00:00Z,x\n")
+    with pytest.raises(InputError, match="a canonical field; rename one of them"):
+        run(RunOptions(files=[str(twice)]))

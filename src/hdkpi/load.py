@@ -52,8 +52,7 @@ def read_table(path: str, encoding: str | None = None) -> RawTable:
         raise InputError("the file is empty (no header line); export it again with column headers", path=path)
     delimiter = _sniff_delimiter(first_line)
     header = next(csv.reader([first_line], delimiter=delimiter))
-    header = [h.strip() for h in header]
-    _check_header(header, path)
+    header = _check_header([h.strip() for h in header], path)
     table = _read_csv(source, path, header, delimiter, encoding)
     frame = table.to_pandas()
     frame.columns = header
@@ -150,16 +149,30 @@ def _sniff_delimiter(line: str) -> str:
     return next(d for d in DELIMITERS if counts[d] == best)
 
 
-def _check_header(header: list[str], path: str) -> None:
+def _check_header(header: list[str], path: str) -> list[str]:
+    """The header with repeated names numbered (Jira repeats Comment, Labels, Watchers…); a repeated
+    canonical field name is refused, since which copy holds the data cannot be told."""
+    import re
+
+    from .fields import all_field_names
+
+    canonical = all_field_names()
     seen: dict[str, int] = {}
+    names = []
     for position, name in enumerate(header, start=1):
         if not name:
             raise InputError(f"column {position} of the header has no name; name it or remove it", path=path,
                              line=1)
         if name in seen:
-            raise InputError(f"duplicate column name {name!r} (columns {seen[name]} and {position}); "
-                             "rename one of them", path=path, line=1)
+            if re.sub(r"[\s\-]+", "_", name.strip().lower()) in canonical:
+                raise InputError(f"duplicate column name {name!r} (columns {seen[name]} and {position}), a "
+                                 "canonical field; rename one of them", path=path, line=1)
+            copies = sum(1 for n in header[:position - 1] if n == name) + 1
+            names.append(f"{name} ({copies})")
+            continue
         seen[name] = position
+        names.append(name)
+    return names
 
 
 def _read_csv(source: "bytes | str", path: str, header: list[str], delimiter: str, encoding: str = "utf-8"):
