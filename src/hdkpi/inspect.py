@@ -66,8 +66,8 @@ def inspect_files(options: "RunOptions") -> list[dict[str, Any]]:
         out.append({
             "path": path,
             "format": {"compression": COMPRESSIONS.get(Path(path).suffix.lower(), "none"),
-                       "delimiter": {",": "comma", ";": "semicolon", "\t": "tab", "|": "pipe"}.get(
-                           raw.delimiter, repr(raw.delimiter)),
+                       "delimiter": {",": "comma", ";": "semicolon", "\t": "tab", "|": "pipe",
+                                     "json": "JSON lines"}.get(raw.delimiter, repr(raw.delimiter)),
                        "columns": list(raw.header)},
             "kind": dataset.kind,
             "preset": {"name": preset.name, "title": preset.title, "reference": preset.reference,
@@ -112,8 +112,10 @@ def render_text(docs: list[dict[str, Any]]) -> str:
     lines: list[str] = []
     for doc in docs:
         p, rows = doc["preset"], doc["rows"]
+        layout = doc["format"]["delimiter"]
+        layout = layout if layout == "JSON lines" else f"{layout}-separated"
         lines += [doc["path"],
-                  f"  format: {doc['format']['compression']} compression, {doc['format']['delimiter']}-separated, "
+                  f"  format: {doc['format']['compression']} compression, {layout}, "
                   f"{len(doc['format']['columns'])} columns",
                   f"  kind: {doc['kind']}    preset: {p['name']} ({p['chosen']}; {p['title']})"]
         if p["evidence"]:

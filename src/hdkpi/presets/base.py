@@ -80,8 +80,8 @@ def builtin_presets() -> dict[str, Preset]:
             if exc.name == f"{__package__}.{module_name}":
                 continue  # not shipped in this version
             raise
-        preset = module.PRESET
-        presets[preset.name] = preset
+        for preset in getattr(module, "PRESETS", (module.PRESET,)):  # a module may ship variants
+            presets[preset.name] = preset
     for path in sorted(PRESET_DIR.glob("*.yaml")):
         preset = MappingPreset.from_file(path)
         presets[preset.name] = preset
