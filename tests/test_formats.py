@@ -141,3 +141,49 @@ def test_repeated_column_names_are_numbered_unless_canonical(tmp_path):
     twice.write_text("ticket_id,created_at,created_at\nT1,2026-11-02T08:00:00Z,x\n")
     with pytest.raises(InputError, match="a canonical field; rename one of them"):
         run(RunOptions(files=[str(twice)]))
+
+
+def _reference_frame():
+    import pandas as pd
+
+    return pd.DataFrame(ROWS[1:], columns=ROWS[0])
+
+
+def test_parquet_and_json_lines_give_the_same_figures(tmp_path):
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    plain = tmp_path / "plain"
+    plain.mkdir()
+    reference = figures(write(plain, ",", "utf-8", ""))
+    frame = _reference_frame().assign(wait_seconds=lambda f: f["wait_seconds"].astype(int))  # typed columns
+    pq.write_table(pa.Table.from_pandas(frame, preserve_index=False), tmp_path / "calls.parquet")
+    assert figures(tmp_path / "calls.parquet") == reference
+    lines = [json.dumps({"call_id": r[0], "offered_at": r[1], "wait": {"seconds": int(r[2])}, "outcome": r[3],
+                         "queue": r[4]}) for r in ROWS[1:]]
+    (tmp_path / "calls.jsonl").write_text("\n".join(lines) + "\n")
+    got = run(RunOptions(files=[str(tmp_path / "calls.jsonl")], kpis=["asa"], mapping={"wait_seconds": "wait.seconds"}))
+    assert got.verdicts[0].result.value == 15.0  # nested objects flatten to dotted names
+
+
+def test_xlsx_needs_the_optional_extra_or_reads_the_first_sheet(tmp_path):
+    path = tmp_path / "calls.xlsx"
+    try:
+        import openpyxl  # noqa: F401
+    except ImportError:
+        path.write_bytes(b"PK\x03\x04")
+        with pytest.raises(InputError, match=r"pip install 'hdkpi\[xlsx\]'"):
+            run(RunOptions(files=[str(path)]))
+        return
+    _reference_frame().to_excel(path, index=False)
+    plain = tmp_path / "plain"
+    plain.mkdir()
+    assert figures(path) == figures(write(plain, ",", "utf-8", ""))
+
+
+def test_decimal_comma_in_semicolon_files(tmp_path):
+    path = tmp_path / "calls.csv"
+    path.write_text("call_id;offered_at;wait_seconds;outcome\n1;2026-11-02T08:00:00Z;10,5;answered\n"
+                    "2;2026-11-02T08:01:00Z;20,5;answered\n")
+    # (10.5 + 20.5) / 2 = 15.5 s
+    assert run(RunOptions(files=[str(path)], kpis=["asa"])).verdicts[0].result.value == 15.5

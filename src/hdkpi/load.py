@@ -13,7 +13,7 @@ import io
 import sys
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from .errors import InputError
 
@@ -40,8 +40,15 @@ def read_table(path: str, encoding: str | None = None) -> RawTable:
     The encoding is UTF-8 (with or without BOM), UTF-16 with a BOM, or cp1252 when the bytes are
     not UTF-8, unless ``encoding`` says otherwise; pyarrow transcodes while it parses.
     """
+    suffix = "".join(Path(path).suffixes[-2:]).lower() if path != "-" else ""
+    if suffix.endswith(".parquet"):
+        return _read_parquet(path)
+    if suffix.endswith(".xlsx"):
+        return _read_xlsx(path)
     source = _open_source(path)
     head = _read_head(source, path)
+    if head.lstrip()[:1] == b"{" or suffix.endswith((".jsonl", ".ndjson")):
+        return read_json_lines(source, path)
     if _looks_binary(head):
         raise InputError("not a text export (binary content: a spreadsheet, PDF or archive?); export it as "
                          "CSV", path=path)
@@ -58,6 +65,70 @@ def read_table(path: str, encoding: str | None = None) -> RawTable:
     frame.columns = header
     frame.index = range(1, len(frame) + 1)
     return RawTable(path=path, frame=frame, header=header, delimiter=delimiter)
+
+
+def _as_text_table(table: "Any", path: str, delimiter: str) -> RawTable:
+    """Any Arrow table as a RawTable of text cells (hdkpi types values itself, with reasons)."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    columns = []
+    for column in table.columns:
+        if pa.types.is_timestamp(column.type):
+            column = pc.strftime(column, format="%Y-%m-%dT%H:%M:%S" + ("%z" if column.type.tz else ""))
+        elif not pa.types.is_string(column.type) and not pa.types.is_large_string(column.type):
+            column = pc.cast(column, pa.string()) if not pa.types.is_nested(column.type) else \
+                pa.array([None if v is None else str(v) for v in column.to_pylist()], pa.string())
+        columns.append(column)
+    frame = pa.table(columns, names=[str(n).strip() for n in table.column_names]).to_pandas()
+    header = _check_header(list(frame.columns), path)
+    frame.columns = header
+    frame.index = range(1, len(frame) + 1)
+    return RawTable(path=path, frame=frame, header=header, delimiter=delimiter)
+
+
+def _read_parquet(path: str) -> RawTable:
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    _open_source(path)
+    try:
+        return _as_text_table(pq.read_table(path), path, "parquet")
+    except (OSError, pa.ArrowException) as exc:
+        raise InputError(f"not a readable Parquet file: {str(exc).splitlines()[0]}", path=path) from None
+
+
+def _read_xlsx(path: str) -> RawTable:
+    """The first sheet of an .xlsx workbook (needs the optional openpyxl: pip install 'hdkpi[xlsx]')."""
+    import pandas as pd
+    import pyarrow as pa
+
+    _open_source(path)
+    try:
+        import openpyxl  # noqa: F401
+    except ImportError:
+        raise InputError("reading .xlsx needs openpyxl: pip install 'hdkpi[xlsx]', or save the sheet as CSV",
+                         path=path) from None
+    try:
+        frame = pd.read_excel(path, sheet_name=0, dtype=str)
+    except Exception as exc:  # openpyxl raises many kinds for a damaged workbook
+        raise InputError(f"not a readable .xlsx workbook: {exc}", path=path) from None
+    return _as_text_table(pa.Table.from_pandas(frame, preserve_index=False), path, "xlsx")
+
+
+def read_json_lines(source: "bytes | str", path: str) -> RawTable:
+    """JSON lines (one object per line; nested objects flattened to dotted names)."""
+    import pyarrow as pa
+    import pyarrow.json as pajson
+
+    stream = io.BytesIO(source) if isinstance(source, bytes) else pa.input_stream(source, compression="detect")
+    try:
+        table = pajson.read_json(stream).flatten()
+        while any(pa.types.is_struct(c.type) for c in table.columns):
+            table = table.flatten()
+    except pa.ArrowException as exc:
+        raise InputError(f"not readable JSON lines: {str(exc).splitlines()[0]}", path=path) from None
+    return _as_text_table(table, path, "json")
 
 
 def detect_encoding(head: bytes) -> str:

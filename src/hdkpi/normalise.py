@@ -112,6 +112,9 @@ def normalise(raw: "RawTable", *, kind: str | None = None, mapping: dict[str, st
     for f in schema:  # dates as exports write them (day-first, 12-hour, epoch…) → ISO, one format per column
         if f.type == "datetime" and f.name in text:
             text[f.name] = to_iso(text[f.name], column=columns[f.name], path=raw.path)
+        elif raw.delimiter == ";" and f.type in ("seconds", "int", "number") and f.name in text:
+            # a ;-separated export is a decimal-comma locale's: 1,5 is one and a half
+            text[f.name] = text[f.name].str.replace(r"^(-?\d+),(\d+)$", r"\1.\2", regex=True)
     checker = _Checker(text)
     typed = _type_fields(text, [f for f in schema if f.name in columns], tz, checker)
     _derive(kind, typed, checker)
