@@ -63,3 +63,33 @@ def test_init_for_calls_only_writes_call_targets(tmp_path, monkeypatch):
     assert result.exit_code == 0
     text = (tmp_path / "calls-targets.yaml").read_text()
     assert "asa:" in text and "fcr:" not in text and "csat:" not in text
+
+
+def test_inspect_reports_gaps_in_the_date_coverage(tmp_path):
+    rows = ["call_id,offered_at,outcome"]
+    days = [2, 3, 6, 9, 10]  # missing: 4–5 (two days: listed), 7–8 (two days: listed)
+    rows += [f"{d},2026-11-{d:02d}T09:00:00Z,answered" for d in days]
+    path = write_csv(tmp_path, "\n".join(rows) + "\n", "calls.csv")
+    (doc,) = json.loads(CliRunner().invoke(cli, ["inspect", str(path), "-f", "json"]).stdout)
+    assert doc["dates"]["offered_at"]["gaps"] == ["2026-11-04 … 2026-11-05 (2 days)",
+                                                  "2026-11-07 … 2026-11-08 (2 days)"]
+
+
+def test_init_and_check_work_on_every_vendor_sample(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    runner = CliRunner()
+    samples = sorted(p for p in (EXAMPLES / "vendors").iterdir() if not p.name.startswith("README"))
+    assert len(samples) >= 5
+    for sample in samples:
+        init = runner.invoke(cli, ["init", str(sample), "--force"])
+        assert init.exit_code == 0, (sample, init.stderr)
+        check = runner.invoke(cli, ["check", str(sample)])
+        assert check.exit_code in (0, 1), (sample, check.stderr)
+        assert "Summary:" in check.stdout
+
+
+def test_unknown_layout_says_what_to_do(tmp_path):
+    path = write_csv(tmp_path, "Foo,Bar\n1,2\n", "mystery.csv")
+    result = CliRunner().invoke(cli, ["report", str(path)])
+    assert result.exit_code == 2
+    assert "unknown layout" in result.stderr and "--preset" in result.stderr and "Foo, Bar" in result.stderr

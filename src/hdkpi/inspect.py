@@ -88,14 +88,36 @@ def inspect_files(options: "RunOptions") -> list[dict[str, Any]]:
     return out
 
 
-def _date_ranges(frame: Any) -> dict[str, dict[str, str | int]]:
-    ranges = {}
+ANCHORS = {"calls": "offered_at", "tickets": "created_at", "surveys": "responded_at"}
+
+
+def _date_ranges(frame: Any) -> dict[str, dict[str, Any]]:
+    ranges: dict[str, dict[str, Any]] = {}
     for column in frame.columns:
         series = frame[column]
         if str(series.dtype).startswith("datetime64") and series.notna().any():
             ranges[column] = {"first": series.min().isoformat(), "last": series.max().isoformat(),
                               "missing": int(series.isna().sum())}
+            if column in ANCHORS.values():
+                ranges[column]["gaps"] = _gaps(series)
     return ranges
+
+
+def _gaps(times: Any) -> list[str]:
+    """Runs of whole days without a record between the first and the last (an export in pieces
+    with a piece missing shows here). Single quiet days (a Sunday) are not listed."""
+    import pandas as pd
+
+    days = pd.DatetimeIndex(times.dropna().dt.tz_convert("UTC").dt.normalize().unique()).sort_values()
+    missing = pd.date_range(days[0], days[-1], freq="D").difference(days)
+    if missing.empty:
+        return []
+    runs = (missing.to_series().diff() != pd.Timedelta(days=1)).cumsum()
+    out = []
+    for _, run in missing.to_series().groupby(runs.to_numpy()):
+        if len(run) >= 2:
+            out.append(f"{run.iloc[0]:%Y-%m-%d} … {run.iloc[-1]:%Y-%m-%d} ({len(run)} days)")
+    return out
 
 
 def _profiles(frame: Any) -> dict[str, dict[str, Any]]:
@@ -136,6 +158,7 @@ def render_text(docs: list[dict[str, Any]]) -> str:
         for column, r in doc["dates"].items():
             lines.append(f"  {column}: {r['first']} … {r['last']}" + (f" ({r['missing']:,} empty)" if r["missing"]
                                                                      else ""))
+            lines += [f"    no records (UTC days): {gap}" for gap in r.get("gaps", [])]
         for column, prof in doc["dimensions"].items():
             top = ", ".join(f"{k} {v:,}" for k, v in prof["top"].items())
             lines.append(f"  {column}: {prof['distinct']:,} distinct; top: {top}")
