@@ -68,3 +68,23 @@ def test_readme_walkthrough_is_the_real_output(monkeypatch):
         readme = current
     assert readme == current, "README walkthrough is stale: run HDKPI_REGENERATE=1 pytest tests/test_docs.py"
     assert f"hdkpi {__version__} check" in shown
+
+
+def test_readme_mapping_file_example_works(tmp_path):
+    from hdkpi.pipeline import RunOptions, run
+
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    block = readme.split("**Your own layout, no Python.**")[1].split("```yaml\n")[1].split("```")[0]
+    preset = tmp_path / "ourdesk.yaml"
+    preset.write_text(block, encoding="utf-8")
+    export = tmp_path / "cases.csv"
+    export.write_text("Case Number,Opened,Resolved On,First Reply (min),Rating\n"
+                      "C1,2026-11-02 08:00,2026-11-02 10:00,30,Happy\n"
+                      "C2,2026-11-02 09:00,,,not rated\n"
+                      "C3,2026-11-03 09:00,2026-11-04 09:00,90,unhappy\n", encoding="utf-8")
+    r = run(RunOptions(files=[str(export)], kpis=["frt", "resolution_time", "csat"], preset=str(preset)))
+    assert r.inputs[0].preset == "ourdesk"
+    by = {v.result.kpi: v.result for v in r.verdicts}
+    assert by["frt"].value == 60 * 60  # (30 + 90) / 2 minutes = 1 h
+    assert by["resolution_time"].value == 13 * 3600  # (2 h + 24 h) / 2
+    assert (by["csat"].numerator, by["csat"].denominator) == (1, 2)  # happy 5, unhappy 1; not rated: no answer
