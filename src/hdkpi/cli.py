@@ -127,6 +127,10 @@ def input_options(fn: Callable[..., Any]) -> Callable[..., Any]:
                           "date, week, month of the KPI's anchor time (repeatable: groups of every combination)."),
         click.option("--every", type=click.Choice(["hour", "day", "week", "month"]),
                      help="One result per period of the KPI's anchor time, in --tz."),
+        click.option("--definitions", type=click.Choice(["standard", "vendor"]), default="standard",
+                     show_default=True,
+                     help="vendor: compute the KPIs a vendor defines differently (Zendesk one-touch FCR, "
+                          "queue_log abandonment) as its dashboard does, for files read with its preset."),
         click.option("--business", is_flag=True,
                      help="Measure frt and resolution times in business time (the targets file's calendar)."),
         click.option("--compare", type=click.Choice(["previous"]),

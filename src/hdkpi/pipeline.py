@@ -51,6 +51,7 @@ class RunOptions:
     compare: str | None = None  #: --compare previous
     preset: str | None = None  #: --preset NAME or mapping file (default: detected)
     dayfirst: bool | None = None  #: --dayfirst / --monthfirst for numeric dates (default: from the values)
+    definitions: str = "standard"  #: --definitions standard|vendor
     business: bool = False  #: --business: frt and resolution times in the calendar's business time
 
 
@@ -358,6 +359,29 @@ def in_business_time(refs: list["KpiRef"], targets: "TargetsFile | None", everyw
     return [replace(ref, business=True) if everywhere or ref.name in wanted else ref for ref in refs]
 
 
+def vendor_definitions(refs: list["KpiRef"], datasets: list["Dataset"], wanted: str) -> list["KpiRef"]:
+    """With ``--definitions vendor``, a KPI whose input was read with one vendor's preset takes that
+    vendor's formula where one is known (:mod:`hdkpi.presets.vendor`); the method names it."""
+    from dataclasses import replace
+
+    from .presets.vendor import VENDOR_KPIS
+
+    if wanted == "standard":
+        return refs
+    if wanted != "vendor":
+        raise UsageError(f"--definitions {wanted!r}: use standard or vendor")
+    presets_by_kind: dict[str, set[str]] = {}
+    for d in datasets:
+        presets_by_kind.setdefault(d.kind, set()).add(d.summary.preset)
+    out = []
+    for ref in refs:
+        presets = presets_by_kind.get(ref.kpi.kind, set())
+        vendor = VENDOR_KPIS.get(next(iter(presets)), {}) if len(presets) == 1 else {}
+        fn = vendor.get(ref.kpi.name)
+        out.append(replace(ref, kpi=replace(ref.kpi, fn=fn)) if fn is not None else ref)
+    return out
+
+
 def run(options: RunOptions) -> Report:
     from .evaluate import evaluate
     from .slicing import EVERY, TIME_DIMS, Slicing, week_start_number
@@ -387,6 +411,7 @@ def run(options: RunOptions) -> Report:
     slicing = Slicing(by=tuple(dict.fromkeys(options.by)), every=options.every, tz=options.tz,
                       week_start=week_start_number(settings["week_start"]), calendar=calendar)
     refs = in_business_time(select_refs(options, registry, frames, targets, settings), targets, options.business)
+    refs = vendor_definitions(refs, datasets, options.definitions)
     results = slice_results(refs, frames, settings, window, slicing, options.compare)
     if targets is not None:
         results = add_segments(results, refs, targets, frames, settings, window, slicing)
