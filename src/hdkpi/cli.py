@@ -8,6 +8,7 @@ inside commands that compute, so ``hdkpi --help`` stays instant.
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import os
 import shutil
@@ -194,6 +195,19 @@ def message(text: str, quiet: bool) -> None:
         click.echo(text, err=True)
 
 
+@contextlib.contextmanager
+def progress_on_stderr(quiet: bool):
+    """A spinner with the current stage on stderr, only on a terminal (never in pipes, cron or CI)."""
+    if quiet or not sys.stderr.isatty() or os.environ.get("TERM") == "dumb":
+        yield None
+        return
+    from rich.console import Console
+
+    console = Console(stderr=True, no_color=bool(os.environ.get("NO_COLOR")))
+    with console.status("starting", spinner="dots") as status:
+        yield lambda message: status.update(f"hdkpi: {message}…")
+
+
 # -- commands --------------------------------------------------------------------------
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100},
@@ -229,7 +243,9 @@ def _run(command_name: str, *, files: tuple[str, ...], targets: str | None, fmt:
     options = RunOptions(files=list(files), targets_path=targets, mapping=dict(mapping), kpis=list(kpis),
                          overrides=dict(overrides), plugins=list(plugins), by=list(by), command=command_name,
                          **window_and_reading)
-    report = run(options)
+    with progress_on_stderr(quiet) as progress:
+        options.progress = progress
+        report = run(options)
     to_file = bool(output and output != "-")
     color = use_color() and not to_file and fmt == "table"
     width = shutil.get_terminal_size().columns if color else None

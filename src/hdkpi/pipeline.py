@@ -52,6 +52,11 @@ class RunOptions:
     preset: str | None = None  #: --preset NAME or mapping file (default: detected)
     dayfirst: bool | None = None  #: --dayfirst / --monthfirst for numeric dates (default: from the values)
     definitions: str = "standard"  #: --definitions standard|vendor
+    progress: Any = None  #: called with a short message as each long stage starts (the CLI's spinner)
+
+    def step(self, message: str) -> None:
+        if self.progress is not None:
+            self.progress(message)
     business: bool = False  #: --business: frt and resolution times in the calendar's business time
 
 
@@ -107,7 +112,9 @@ def load_datasets(options: RunOptions, targets: "TargetsFile | None") -> list["D
     wanted = options.preset or (targets.preset if targets is not None else None)
     PREFERRED_DAYFIRST.set(options.dayfirst)
     for path in options.files:
+        options.step(f"reading {path}")
         preset, raw = read_with_preset(path, wanted)
+        options.step(f"checking {len(raw.frame):,} rows of {path} ({preset.name})")
         converted = preset.convert(raw, options.tz)
         table = converted.table
         headers.append(raw.header)
@@ -412,6 +419,7 @@ def run(options: RunOptions) -> Report:
                       week_start=week_start_number(settings["week_start"]), calendar=calendar)
     refs = in_business_time(select_refs(options, registry, frames, targets, settings), targets, options.business)
     refs = vendor_definitions(refs, datasets, options.definitions)
+    options.step(f"computing {len(refs)} KPIs")
     results = slice_results(refs, frames, settings, window, slicing, options.compare)
     if targets is not None:
         results = add_segments(results, refs, targets, frames, settings, window, slicing)
