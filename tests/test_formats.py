@@ -80,8 +80,18 @@ def test_a_zip_with_several_files_is_refused(tmp_path):
     with zipfile.ZipFile(path, "w") as archive:
         archive.writestr("a.csv", "x\n")
         archive.writestr("b.csv", "x\n")
-    with pytest.raises(InputError, match=r"a \.zip with 2 files"):
+    with pytest.raises(InputError, match=r"a \.zip with 2 files \(a\.csv, b\.csv\); name one as exports\.zip:a\.csv"):
         run(RunOptions(files=[str(path)]))
+    with pytest.raises(InputError, match=r"no member 'c\.csv'"):
+        run(RunOptions(files=[f"{path}:c.csv"]))
+
+
+def test_a_member_of_a_zip_by_name(tmp_path):
+    path = tmp_path / "exports.zip"
+    with zipfile.ZipFile(path, "w") as archive:
+        archive.writestr("readme.txt", "not data\n")
+        archive.writestr("2026/calls.csv", "\n".join(",".join(r) for r in ROWS) + "\n")
+    assert figures(f"{path}:2026/calls.csv")[0][0] == "abandonment_rate"
 
 
 def test_ambiguous_numeric_dates_need_dayfirst_or_monthfirst(tmp_path):

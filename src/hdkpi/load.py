@@ -170,6 +170,9 @@ def _open_source(path: str) -> "bytes | str":
         data = sys.stdin.buffer.read()
         return data
     p = Path(path)
+    if ".zip:" in path.lower() and not p.exists():  # archive.zip:member.csv
+        split = path.lower().index(".zip:") + 4
+        return _zip_member(Path(path[:split]), path, member=path[split + 1:])
     if p.suffix.lower() == ".zip" and p.is_file():
         return _zip_member(p, path)
     if p.suffix.lower() == ".xz" and p.is_file():  # pyarrow streams gzip, bz2, zstd, not xz: decompress here
@@ -186,16 +189,23 @@ def _open_source(path: str) -> "bytes | str":
     return path
 
 
-def _zip_member(p: Path, path: str) -> bytes:
-    """The single member of a .zip export (zip is not a stream format: it is read into memory)."""
+def _zip_member(p: Path, path: str, member: str | None = None) -> bytes:
+    """One member of a .zip export: the only one, or ``archive.zip:member.csv`` (read into memory)."""
     import zipfile
 
+    if not p.is_file():
+        raise InputError("no such file; check the path", path=path)
     try:
         with zipfile.ZipFile(p) as archive:
             members = [m for m in archive.namelist() if not m.endswith("/")]
+            if member is not None:
+                if member not in members:
+                    raise InputError(f"no member {member!r} in {p.name}; members: {', '.join(members[:10])}",
+                                     path=path)
+                return archive.read(member)
             if len(members) != 1:
-                raise InputError(f"a .zip with {len(members)} files; unzip the export you mean and give it",
-                                 path=path)
+                raise InputError(f"a .zip with {len(members)} files ({', '.join(members[:5])}); name one as "
+                                 f"{p.name}:{members[0]}", path=path)
             return archive.read(members[0])
     except zipfile.BadZipFile:
         raise InputError("not a readable .zip file", path=path) from None
