@@ -193,10 +193,45 @@ def test_output_file_is_written_atomically(runner, calls, tmp_path):
     assert sorted(p.name for p in tmp_path.iterdir()) == ["calls.csv", "report.json"]  # no temp file left
 
 
-def test_output_into_missing_directory_exits_2(runner, calls, tmp_path):
-    result = invoke(runner, ["report", str(calls), "-o", str(tmp_path / "no" / "such" / "dir.json")])
+def test_output_directories_are_created_and_templates_expanded(runner, calls, tmp_path):
+    out = tmp_path / "reports" / "{date}" / "kpis-{period_end:%Y-%m-%d}.json"
+    result = invoke(runner, ["report", str(calls), "-f", "json", "-o", str(out), "--from", "2026-11-01",
+                             "--to", "2026-11-03"])
+    assert result.exit_code == 0, result.stderr
+    (day,) = (tmp_path / "reports").iterdir()  # today's date
+    (written,) = day.iterdir()
+    assert written.name == "kpis-2026-11-03.json" and json.loads(written.read_text())["schema"] == 1
+
+
+def test_output_where_no_directory_can_be_made_exits_2(runner, calls, tmp_path):
+    blocker = tmp_path / "file"
+    blocker.write_text("x")
+    result = invoke(runner, ["report", str(calls), "-o", str(blocker / "sub" / "out.json"), "-f", "json"])
     assert result.exit_code == ExitCode.USAGE
-    assert "does not exist" in result.stderr
+    assert "cannot create directory" in result.stderr
+
+
+def test_several_formats_with_one_output_each(runner, calls, tmp_path):
+    result = invoke(runner, ["report", str(calls), "-f", "json", "-o", str(tmp_path / "a.json"),
+                             "-f", "table"])
+    assert result.exit_code == 0
+    assert json.loads((tmp_path / "a.json").read_text())["schema"] == 1
+    assert "calls_offered" in result.stdout  # the table, to stdout
+    both = invoke(runner, ["report", str(calls), "-f", "json", "-f", "table"])
+    assert both.exit_code == ExitCode.USAGE and "would all go to stdout" in both.stderr
+
+
+def test_fail_on_and_summary_only(runner, calls, tmp_path):
+    t = targets(tmp_path, 'targets:\n  asa: "<= 30s"\n  abandonment_rate: {fail: "< 30%", warn: "< 10%"}\n')
+    args = ["check", str(calls), "-t", str(t)]
+    assert invoke(runner, args).exit_code == ExitCode.OK  # only a warn-level miss
+    assert invoke(runner, [*args, "--fail-on", "warn"]).exit_code == ExitCode.TARGET_MISSED
+    t2 = write_csv(tmp_path, 'targets:\n  abandonment_rate: "< 10%"\n', "strict.yaml")
+    assert invoke(runner, ["check", str(calls), "-t", str(t2), "--fail-on", "never"]).exit_code == ExitCode.OK
+    summary = invoke(runner, [*args, "--summary-only"])
+    assert summary.stdout.splitlines() == ["✔ pass     asa  23.3 s  (<= 30s)",
+                                           "⚠ warn     abandonment_rate  25.0 %  (< 30%, warn < 10%)",
+                                           "1 passed · 1 warned · 0 failed · 0 no-data"]
 
 
 def test_stdin_dash(runner):

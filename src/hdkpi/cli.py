@@ -152,12 +152,17 @@ def input_options(fn: Callable[..., Any]) -> Callable[..., Any]:
 
 def output_options(fn: Callable[..., Any]) -> Callable[..., Any]:
     decorators = [
-        click.option("-f", "--format", "fmt", type=click.Choice(["table", "json"]), default="table",
-                     show_default=True, help="Output format."),
-        click.option("-o", "--output", type=click.Path(dir_okay=False, allow_dash=True),
-                     help="Write to this file (atomically) instead of stdout."),
+        click.option("-f", "--format", "fmt", multiple=True,
+                     type=click.Choice(["table", "json", "csv", "markdown", "junit", "github", "html"]),
+                     help="Output format (default table); repeat with one -o each: -f json -o a.json -f html -o "
+                          "b.html."),
+        click.option("-o", "--output", "output", multiple=True, metavar="FILE",
+                     help="Write the format before it to FILE (atomically; directories created); may hold "
+                          "{date}, {period_end:%Y-%m-%d}, {period_start:…}, {command}."),
         click.option("-q", "--quiet", is_flag=True,
                      help="No messages on stderr; with -f table nothing on stdout either (exit code only)."),
+        click.option("--summary-only", is_flag=True,
+                     help="Print one line per targeted figure (status, KPI, group, value, target) instead."),
         click.option("--debug", is_flag=True, help="Show tracebacks of internal errors."),
     ]
     for decorator in reversed(decorators):
@@ -223,9 +228,10 @@ def cli() -> None:
     """
 
 
-def _run(command_name: str, *, files: tuple[str, ...], targets: str | None, fmt: str, output: str | None,
-         quiet: bool, mapping: tuple, overrides: tuple, kpis: tuple[str, ...], plugins: tuple[str, ...],
-         by: tuple[str, ...], debug: bool = False, **window_and_reading: Any) -> int:
+def _run(command_name: str, *, files: tuple[str, ...], targets: str | None, fmt: tuple[str, ...],
+         output: tuple[str, ...], quiet: bool, summary_only: bool, mapping: tuple, overrides: tuple,
+         kpis: tuple[str, ...], plugins: tuple[str, ...], by: tuple[str, ...], debug: bool = False,
+         fail_on: str = "fail", **window_and_reading: Any) -> int:
     from .errors import UsageError
     from .pipeline import RunOptions, run
     from .render import Format, get_formatter
@@ -246,19 +252,53 @@ def _run(command_name: str, *, files: tuple[str, ...], targets: str | None, fmt:
     with progress_on_stderr(quiet) as progress:
         options.progress = progress
         report = run(options)
-    to_file = bool(output and output != "-")
-    color = use_color() and not to_file and fmt == "table"
-    width = shutil.get_terminal_size().columns if color else None
-    text = get_formatter(Format(fmt), color=color, width=width).render(report)
-    if not (quiet and fmt == "table" and not to_file):
-        emit(text, output)
-    if to_file:
-        message(f"hdkpi: wrote {output}", quiet)
-    if fmt != "table" or to_file:
+    from .output import expand_path, plan_outputs
+
+    plan = [(fmt, expand_path(path, report) if path not in (None, "-") else None)
+            for fmt, path in plan_outputs(fmt, output)]
+    for name, path in plan:
+        color = use_color() and path is None and name == "table"
+        width = shutil.get_terminal_size().columns if color else None
+        if summary_only and path is None:
+            text = summary_lines(report)
+        else:
+            text = get_formatter(Format(name), color=color, width=width).render(report)
+        if path is None and not (quiet and name == "table" and not summary_only):
+            emit(text, None)
+        elif path is not None:
+            emit(text, path)
+            message(f"hdkpi: wrote {path}", quiet)
+    if any(name != "table" or path is not None for name, path in plan):
         message(_summary_line(report), quiet)
-    if command_name == "check" and report.failed:
+    if command_name == "check" and fails(report, fail_on):
         return ExitCode.TARGET_MISSED
     return ExitCode.OK
+
+
+def fails(report: Any, fail_on: str) -> bool:
+    """--fail-on fail (default): a fail-level miss; warn: a warn too; never: report only."""
+    if fail_on == "never":
+        return False
+    if fail_on == "warn":
+        return report.failed or any(v.status == "warn" for v in report.verdicts)
+    return bool(report.failed)
+
+
+def summary_lines(report: Any) -> str:
+    """One line per targeted figure: ``✖ fail  abandonment_rate  queue=billing  12.0 %  (< 10%)``."""
+    from .render.base import status_label, value_text
+    from .render.table import group_text
+
+    lines = []
+    for v in report.verdicts:
+        if v.target is None:
+            continue
+        where = " ".join(x for x in (group_text(v) if v.result.group else "", v.result.period or "") if x)
+        lines.append(f"{status_label(v):<10} {v.result.kpi}  {where + '  ' if where else ''}{value_text(v)}  "
+                     f"({v.target.text})")
+    s = report.summary
+    lines.append(f"{s['pass']} passed · {s['warn']} warned · {s['fail']} failed · {s['no_data']} no-data")
+    return "\n".join(lines) + "\n"
 
 
 def _summary_line(report: Any) -> str:
@@ -284,6 +324,8 @@ def report(strict: bool, **options: Any) -> int:
 @cli.command(epilog=EXIT_CODES_HELP)
 @input_options
 @output_options
+@click.option("--fail-on", type=click.Choice(["fail", "warn", "never"]), default="fail", show_default=True,
+              help="Exit 1 on a fail-level miss (fail), on a warn too (warn), or never (report only).")
 @command
 def check(**options: Any) -> int:
     """Compute KPIs from FILES and hold them against the targets file.

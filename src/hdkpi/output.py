@@ -6,6 +6,7 @@ import contextlib
 import os
 import tempfile
 from pathlib import Path
+from typing import Any
 
 from .errors import UsageError
 
@@ -26,7 +27,10 @@ def write_atomic(path: str, text: str) -> None:
         return
     directory = target.parent if str(target.parent) else Path(".")
     if not directory.is_dir():
-        raise UsageError(f"-o {path}: directory {str(directory)!r} does not exist; create it first")
+        try:
+            directory.mkdir(parents=True, exist_ok=True)
+        except OSError as exc:
+            raise UsageError(f"-o {path}: cannot create directory {str(directory)!r}: {exc.strerror}") from None
     try:
         fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=directory)
     except OSError as exc:
@@ -44,3 +48,36 @@ def write_atomic(path: str, text: str) -> None:
         with contextlib.suppress(FileNotFoundError):
             os.unlink(tmp)
         raise
+
+
+def plan_outputs(formats: tuple[str, ...], outputs: tuple[str, ...]) -> list[tuple[str, str | None]]:
+    """Pair ``-f`` and ``-o`` in order: ``-f json -o a.json -f html -o b.html``. A single ``-o`` with no
+    ``-f`` keeps the default format; at most one format may go to stdout."""
+    formats = formats or ("table",)
+    if len(outputs) > len(formats):
+        if len(formats) == 1 and len(outputs) == 1:
+            pass
+        else:
+            raise UsageError(f"{len(outputs)} -o for {len(formats)} -f: give one -f before each -o")
+    plan = [(fmt, outputs[i] if i < len(outputs) else None) for i, fmt in enumerate(formats)]
+    to_stdout = [fmt for fmt, path in plan if path in (None, "-")]
+    if len(to_stdout) > 1:
+        raise UsageError(f"formats {', '.join(to_stdout)} would all go to stdout; give each but one an -o FILE")
+    return plan
+
+
+def expand_path(template: str, report: Any) -> str:
+    """``reports/{date}.json``, ``{period_end:%Y-%m-%d}``, ``{period_start:…}``, ``{command}``: dated file
+    names for nightly jobs. ``date`` is the run's date; period ends are the window's (or the run's date)."""
+    if "{" not in template:
+        return template
+    from datetime import datetime, timezone
+
+    now = report.generated_at or datetime.now(timezone.utc)
+    values = {"date": now.date(), "now": now, "command": report.command,
+              "period_start": report.period_from or now, "period_end": report.period_to or now}
+    try:
+        return template.format(**values)
+    except (KeyError, ValueError, IndexError) as exc:
+        raise UsageError(f"-o {template}: bad template ({exc}); use {{date}}, {{period_end:%Y-%m-%d}}, "
+                         "{period_start:%Y-%m-%d} or {command}") from None
