@@ -161,6 +161,8 @@ def output_options(fn: Callable[..., Any]) -> Callable[..., Any]:
                           "{date}, {period_end:%Y-%m-%d}, {period_start:…}, {command}."),
         click.option("-q", "--quiet", is_flag=True,
                      help="No messages on stderr; with -f table nothing on stdout either (exit code only)."),
+        click.option("--details", metavar="DIR",
+                     help="Write, for each failing figure, the records behind it (one CSV each) into DIR."),
         click.option("--summary-only", is_flag=True,
                      help="Print one line per targeted figure (status, KPI, group, value, target) instead."),
         click.option("--debug", is_flag=True, help="Show tracebacks of internal errors."),
@@ -229,7 +231,8 @@ def cli() -> None:
 
 
 def _run(command_name: str, *, files: tuple[str, ...], targets: str | None, fmt: tuple[str, ...],
-         output: tuple[str, ...], quiet: bool, summary_only: bool, mapping: tuple, overrides: tuple,
+         output: tuple[str, ...], quiet: bool, summary_only: bool, details: str | None, mapping: tuple,
+         overrides: tuple,
          kpis: tuple[str, ...], plugins: tuple[str, ...], by: tuple[str, ...], debug: bool = False,
          fail_on: str = "fail", **window_and_reading: Any) -> int:
     from .errors import UsageError
@@ -268,6 +271,11 @@ def _run(command_name: str, *, files: tuple[str, ...], targets: str | None, fmt:
         elif path is not None:
             emit(text, path)
             message(f"hdkpi: wrote {path}", quiet)
+    if details:
+        from .details import write_details
+
+        written = write_details(report, expand_path(details, report))
+        message(f"hdkpi: wrote {len(written)} detail file(s) into {details}", quiet)
     if any(name != "table" or path is not None for name, path in plan):
         message(_summary_line(report), quiet)
     if command_name == "check" and fails(report, fail_on):
@@ -422,6 +430,51 @@ def init(files: tuple[str, ...], preset: str | None, kind: str | None, mapping: 
     write_atomic(output, starter_targets(docs))
     click.echo(f"hdkpi: wrote {output}; next: hdkpi check {' '.join(files)}" + ("" if output == DEFAULT_TARGETS
                                                                                else f" -t {output}"), err=True)
+    return ExitCode.OK
+
+
+@cli.command()
+@click.argument("kpi_name", metavar="KPI")
+@_reading_options
+@click.option("-t", "--targets", "targets", type=click.Path(dir_okay=False),
+              help="Targets file: its threshold picks the records beyond it (default ./targets.yaml if present).")
+@click.option("--group", "group", type=KeyValue(), multiple=True, metavar="DIM=VALUE",
+              help="Only this group, e.g. --group queue=billing (repeatable).")
+@click.option("--period", metavar="LABEL", help="Only this period (with --every), e.g. 2026-11-02.")
+@click.option("--every", type=click.Choice(["hour", "day", "week", "month"]), help="Periods, for --period.")
+@click.option("--from", "start", metavar="WHEN", help="Start of the window (inclusive).")
+@click.option("--to", "end", metavar="WHEN", help="End of the window (exclusive).")
+@click.option("-f", "--format", "fmt", type=click.Choice(["table", "csv"]), default="table", show_default=True)
+@command
+def show(kpi_name: str, files: tuple[str, ...], preset: str | None, kind: str | None, mapping: tuple, tz: str,
+         plugins: tuple[str, ...], debug: bool, targets: str | None, group: tuple, period: str | None,
+         every: str | None, start: str | None, end: str | None, fmt: str) -> int:
+    """The records behind one figure: e.g. the abandoned calls of one queue, the tickets beyond the
+    resolution target, the detractors — with their ids and the fields the KPI reads."""
+    from .details import records_behind, threshold_of
+    from .errors import UsageError
+    from .output import guard
+    from .pipeline import RunOptions, run
+
+    if targets is None and Path(DEFAULT_TARGETS).is_file():
+        targets = DEFAULT_TARGETS
+    wanted = dict(group)
+    report = run(RunOptions(files=list(files), targets_path=targets, preset=preset, kind=kind, mapping=dict(mapping),
+                            tz=tz, plugins=list(plugins), kpis=[kpi_name], by=list(wanted), every=every,
+                            start=start, end=end))
+    verdict = next((v for v in report.verdicts if v.result.group == wanted and v.result.period == period), None)
+    if verdict is None:
+        raise UsageError(f"no figure of {kpi_name} for {wanted or 'all'} {period or ''}".rstrip())
+    records = records_behind(report, verdict.result.kpi, wanted, period, threshold_of(verdict))
+    if fmt == "csv":
+        click.echo(records.map(lambda x: guard(x) if isinstance(x, str) else x).to_csv(index=False,
+                                                                                      lineterminator="\n"), nl=False)
+    else:
+        from .render.base import status_label, value_text
+
+        click.echo(f"{verdict.result.kpi} {value_text(verdict)} {status_label(verdict)} — {len(records):,} "
+                   f"record(s) behind it" + (f" (beyond {verdict.target.text})" if verdict.target else ""))
+        click.echo(records.to_string(index=False) if len(records) else "(none)")
     return ExitCode.OK
 
 

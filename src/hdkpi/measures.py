@@ -53,6 +53,12 @@ class Measure:
         """Why a group or period record has no value."""
         return self.empty().note
 
+    def behind(self, direction: str, threshold: float | None) -> tuple["pd.Series", "pd.Series | None"]:
+        """The records behind a missed figure — the ones pulling it the wrong way (the abandoned
+        calls, the tickets over the limit, the detractors) — as a row mask, and the per-row value
+        that was measured when there is one. Used by ``--details`` and ``hdkpi show``."""
+        raise NotImplementedError
+
 
 def _groupby(frame: "pd.DataFrame", keys: list["pd.Series"]):
     """Group ``frame`` by aligned key Series; missing key values are a group of their own."""
@@ -91,6 +97,9 @@ class Count(Measure):
         counts = _groupby(_flag(self.mask).to_frame("c"), keys).sum()
         return _finish(counts, counts["c"], counts["c"])
 
+    def behind(self, direction: str, threshold: float | None) -> tuple["pd.Series", "pd.Series | None"]:
+        return _flag(self.mask), None
+
     def empty(self) -> Figure:
         return Figure(value=0.0, n=0)
 
@@ -120,6 +129,12 @@ class Share(Measure):
         value = (sums["num"] / sums["den"]).where(sums["den"] > 0)
         return _finish(sums, value, sums["den"], sums["num"], sums["den"])
 
+    def behind(self, direction: str, threshold: float | None) -> tuple["pd.Series", "pd.Series | None"]:
+        """Higher is better: the records of the denominator not in the numerator (not resolved within,
+        not answered in time); lower is better: the numerator (the abandoned, the reopened)."""
+        den, num = _flag(self.denominator), _flag(self.numerator)
+        return (den & num if direction == "lower" else den & ~num), None
+
     def empty(self) -> Figure:
         return Figure(value=None, n=0, numerator=0.0, denominator=0.0, note=f"no {self.of}")
 
@@ -148,6 +163,15 @@ class _OverValues(Measure):
         n = groups.count()
         value = self.grouped_statistic(groups).reindex(n.index).where(n > 0)
         return _finish(n.to_frame(), value, n)
+
+    def behind(self, direction: str, threshold: float | None) -> tuple["pd.Series", "pd.Series | None"]:
+        """The values beyond the target's threshold (every value when there is none)."""
+        values = self.values.astype("float64")
+        present = values.notna()
+        if threshold is None or direction not in ("higher", "lower"):
+            return present, values
+        beyond = values > threshold if direction == "lower" else values < threshold
+        return present & beyond.fillna(False), values
 
 
 @dataclass
@@ -217,6 +241,9 @@ class NetScore(Measure):
         value = (self.scale * net / sums["n"]).where(sums["n"] > 0)
         return _finish(sums, value, sums["n"], net.where(sums["n"] > 0), sums["n"].where(sums["n"] > 0))
 
+    def behind(self, direction: str, threshold: float | None) -> tuple["pd.Series", "pd.Series | None"]:
+        return _flag(self.negative) & _flag(self.answered), None  # the detractors
+
 
 @dataclass
 class PerDistinct(Measure):
@@ -246,6 +273,9 @@ class PerDistinct(Measure):
         count, distinct = grouped["rows"].sum(), grouped["key"].nunique(dropna=True)
         value = (count / distinct).where(distinct > 0)
         return _finish(count.to_frame(), value, count, count, distinct)
+
+    def behind(self, direction: str, threshold: float | None) -> tuple["pd.Series", "pd.Series | None"]:
+        return _flag(self.mask), None
 
     def empty(self) -> Figure:
         return Figure(value=None, n=0, numerator=0.0, denominator=0.0, note=f"no {self.of}")
@@ -278,6 +308,9 @@ class Snapshot(Measure):
 
     def table(self, keys: list["pd.Series"]) -> "pd.DataFrame":
         return Count(self._mask()).table(keys)
+
+    def behind(self, direction: str, threshold: float | None) -> tuple["pd.Series", "pd.Series | None"]:
+        return self._mask(), None  # the records still open
 
     def empty(self) -> Figure:
         return Figure(value=0.0, n=0)
@@ -374,6 +407,9 @@ class PerSpan(Measure):
 
     def missing_note(self, grouped: bool) -> str | None:
         return "a desk-wide cost is not broken down by group" if grouped else self.empty().note
+
+    def behind(self, direction: str, threshold: float | None) -> tuple["pd.Series", "pd.Series | None"]:
+        return _flag(self.mask), None
 
     def table(self, keys: list["pd.Series"]) -> "pd.DataFrame":
         import pandas as pd

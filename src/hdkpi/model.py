@@ -162,6 +162,7 @@ class Report:
     every: str | None = None
     compare: str | None = None
     tz: str = "UTC"
+    context: Any = field(default=None, repr=False, compare=False)  #: hdkpi.details.RunContext, for drill-down
 
     @property
     def summary(self) -> dict[str, int]:

@@ -81,3 +81,12 @@ def expand_path(template: str, report: Any) -> str:
     except (KeyError, ValueError, IndexError) as exc:
         raise UsageError(f"-o {template}: bad template ({exc}); use {{date}}, {{period_end:%Y-%m-%d}}, "
                          "{period_start:%Y-%m-%d} or {command}") from None
+
+
+#: first characters that make a spreadsheet read a text cell as a formula (OWASP "CSV Injection")
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def guard(cell: str) -> str:
+    """A text cell safe to open in a spreadsheet: a leading formula character is quoted with '."""
+    return "'" + cell if cell.startswith(FORMULA_STARTS) else cell

@@ -424,7 +424,7 @@ def run(options: RunOptions) -> Report:
     if targets is not None:
         results = add_segments(results, refs, targets, frames, settings, window, slicing)
     verdicts = evaluate(results, targets.targets if targets is not None else [], settings)
-    return Report(
+    report = Report(
         verdicts=verdicts,
         inputs=[d.summary for d in datasets],
         settings=settings,
@@ -439,3 +439,16 @@ def run(options: RunOptions) -> Report:
         compare=options.compare,
         tz=options.tz,
     )
+    from .details import RunContext
+
+    report.context = RunContext(refs=refs, frames=frames, settings=settings, window=window, slicing=slicing,
+                                periods=periods_of(frames, window, slicing))
+    return report
+
+
+def periods_of(frames: dict[str, "pd.DataFrame"], window: "Window", slicing: "Slicing") -> Any:
+    """The --every periods of a run (the same ones the results were computed on)."""
+    from .slicing import make_periods, period_span
+
+    span = period_span(frames, window) if slicing.every else None
+    return None if span is None else make_periods(slicing.every, span[0], span[1], slicing.tz, slicing.week_start)
