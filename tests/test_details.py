@@ -60,3 +60,27 @@ def test_show_prints_the_records(tmp_path):
     assert [r["call_id"] for r in rows] == ["5"]
     bad = CliRunner().invoke(cli, ["show", "abandonment_rate", str(path), "--group", "queue=nowhere"])
     assert bad.exit_code == 2
+
+
+def test_baseline_compare_and_save_only_on_success(tmp_path):
+    import json
+
+    path = write_csv(tmp_path, CALLS, "calls.csv")
+    good = write_csv(tmp_path, 'targets:\n  abandonment_rate: "< 50%"\n', "good.yaml")
+    bad = write_csv(tmp_path, 'targets:\n  abandonment_rate: "< 10%"\n', "bad.yaml")
+    runner = CliRunner()
+    base = tmp_path / "base.json"
+    first = runner.invoke(cli, ["check", str(path), "-t", str(good), "--save-baseline", str(base), "-q"])
+    assert first.exit_code == 0 and json.loads(base.read_text())["schema"] == 1
+    saved = base.read_text()
+    fewer = write_csv(tmp_path, CALLS.replace("3,2026-11-02T08:02:00Z,50,abandoned", "3,2026-11-02T08:02:00Z,50,answered"),
+                      "calls2.csv")
+    second = runner.invoke(cli, ["check", str(fewer), "-t", str(bad), "--baseline", str(base), "-f", "json",
+                                 "--save-baseline", str(base)])
+    assert second.exit_code == 1
+    rec = next(r for r in json.loads(second.stdout)["results"] if r["kpi"] == "abandonment_rate")
+    # now 1 of 6 abandoned (was 2 of 6): change −1/6, better for a lower-is-better KPI
+    assert rec["compare"]["value"] == 2 / 6 and abs(rec["compare"]["change"] + 1 / 6) < 1e-12
+    assert rec["compare"]["better"] is True
+    assert base.read_text() == saved  # a failing run never replaces the baseline
+    assert "not saving" in second.stderr

@@ -161,6 +161,11 @@ def output_options(fn: Callable[..., Any]) -> Callable[..., Any]:
                           "{date}, {period_end:%Y-%m-%d}, {period_start:…}, {command}."),
         click.option("-q", "--quiet", is_flag=True,
                      help="No messages on stderr; with -f table nothing on stdout either (exit code only)."),
+        click.option("--baseline", metavar="FILE",
+                     help="Compare with an earlier -f json report: its value and the change, per figure."),
+        click.option("--save-baseline", metavar="FILE",
+                     help="Write this run's JSON report to FILE as the next baseline — only when the run "
+                          "passes (a failing run never replaces a good baseline)."),
         click.option("--details", metavar="DIR",
                      help="Write, for each failing figure, the records behind it (one CSV each) into DIR."),
         click.option("--summary-only", is_flag=True,
@@ -231,8 +236,8 @@ def cli() -> None:
 
 
 def _run(command_name: str, *, files: tuple[str, ...], targets: str | None, fmt: tuple[str, ...],
-         output: tuple[str, ...], quiet: bool, summary_only: bool, details: str | None, mapping: tuple,
-         overrides: tuple,
+         output: tuple[str, ...], quiet: bool, summary_only: bool, details: str | None, baseline: str | None,
+         save_baseline: str | None, mapping: tuple, overrides: tuple,
          kpis: tuple[str, ...], plugins: tuple[str, ...], by: tuple[str, ...], debug: bool = False,
          fail_on: str = "fail", **window_and_reading: Any) -> int:
     from .errors import UsageError
@@ -252,9 +257,17 @@ def _run(command_name: str, *, files: tuple[str, ...], targets: str | None, fmt:
     options = RunOptions(files=list(files), targets_path=targets, mapping=dict(mapping), kpis=list(kpis),
                          overrides=dict(overrides), plugins=list(plugins), by=list(by), command=command_name,
                          **window_and_reading)
+    if baseline and options.compare:
+        raise UsageError("--baseline and --compare both fill the comparison columns; choose one")
     with progress_on_stderr(quiet) as progress:
         options.progress = progress
         report = run(options)
+    if baseline:
+        from .baseline import attach_baseline
+
+        matched = attach_baseline(report, baseline)
+        report.compare = "baseline"
+        message(f"hdkpi: compared {matched} figure(s) with {baseline}", quiet)
     from .output import expand_path, plan_outputs
 
     plan = [(fmt, expand_path(path, report) if path not in (None, "-") else None)
@@ -278,9 +291,17 @@ def _run(command_name: str, *, files: tuple[str, ...], targets: str | None, fmt:
         message(f"hdkpi: wrote {len(written)} detail file(s) into {details}", quiet)
     if any(name != "table" or path is not None for name, path in plan):
         message(_summary_line(report), quiet)
-    if command_name == "check" and fails(report, fail_on):
-        return ExitCode.TARGET_MISSED
-    return ExitCode.OK
+    failed = command_name == "check" and fails(report, fail_on)
+    if save_baseline:
+        if failed or report.failed:
+            message(f"hdkpi: not saving {save_baseline}: the run missed a target (the old baseline stays)", quiet)
+        else:
+            from .render import get_formatter as formatter
+
+            write_atomic_path = expand_path(save_baseline, report)
+            emit(formatter("json").render(report), write_atomic_path)
+            message(f"hdkpi: saved baseline {write_atomic_path}", quiet)
+    return ExitCode.TARGET_MISSED if failed else ExitCode.OK
 
 
 def fails(report: Any, fail_on: str) -> bool:
