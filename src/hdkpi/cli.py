@@ -137,7 +137,7 @@ def input_options(fn: Callable[..., Any]) -> Callable[..., Any]:
         click.option("--compare", type=click.Choice(["previous"]),
                      help="Add the value of the preceding period of the same length, and the change."),
         click.option("--to", "end", metavar="WHEN", help="End of the window (exclusive), date or datetime."),
-        click.option("--kpi", "kpis", multiple=True, metavar="NAME",
+        click.option("--kpi", "kpis", multiple=True, metavar="NAME", shell_complete=complete_kpi,
                      help="Compute only this KPI, e.g. asa or 'resolved_within(2d)' (repeatable)."),
         click.option("--set", "overrides", type=KeyValue(), multiple=True, metavar="KEY=VALUE",
                      help="Override a setting, e.g. service_level_threshold=30s (repeatable)."),
@@ -184,12 +184,29 @@ def stdout_is_terminal() -> bool:
 
 
 def use_color() -> bool:
-    """Rich styling only on a terminal, and never under NO_COLOR or TERM=dumb."""
+    """Rich styling only on a terminal, and never under NO_COLOR or TERM=dumb; FORCE_COLOR forces it
+    (for CI logs that render colour)."""
     if os.environ.get("NO_COLOR"):
         return False
+    if os.environ.get("FORCE_COLOR", "") not in ("", "0"):
+        return True
     if os.environ.get("TERM") == "dumb":
         return False
     return stdout_is_terminal()
+
+
+def complete_kpi(ctx: click.Context, param: click.Parameter, incomplete: str) -> list[Any]:
+    """Shell completion of --kpi: the names of the KPI catalogue (plugins named with --plugin too)."""
+    from click.shell_completion import CompletionItem
+
+    from .pipeline import build_registry
+
+    try:
+        registry = build_registry(list(ctx.params.get("plugins") or ()))
+    except Exception:  # completion must never fail loudly
+        return []
+    return [CompletionItem(k.name + ("(" if any(p.required for p in k.params) else ""), help=k.title)
+            for k in registry if k.name.startswith(incomplete)]
 
 
 def emit(text: str, output: str | None) -> None:
@@ -199,7 +216,7 @@ def emit(text: str, output: str | None) -> None:
 
         write_atomic(output, text)
     else:
-        click.echo(text, nl=not text.endswith("\n"))
+        click.echo(text, nl=not text.endswith("\n"), color=True)  # our text has codes only when asked
 
 
 def message(text: str, quiet: bool) -> None:

@@ -8,6 +8,8 @@ weekday × hour grid when the groups are exactly those two dimensions.
 
 from __future__ import annotations
 
+import sys
+import textwrap
 from collections import defaultdict
 
 from .. import __version__
@@ -28,8 +30,18 @@ from .base import (
 RIGHT = {"Value", "n", "Basis", "Previous", "Change"}
 #: with more periods than this, per-period rows fold into one trend line per series (JSON keeps them all)
 MAX_PERIOD_ROWS = 8
+#: piped output never needs a terminal: a fixed width, wrapped rather than cut
+PLAIN_WIDTH = 100
 SPARKS = "▁▂▃▄▅▆▇█"
 GRID_DIMS = {"weekday", "hour"}
+
+
+def _wrap(line: str, indent: int = 2) -> list[str]:
+    if len(line) <= PLAIN_WIDTH:
+        return [line]
+    lead = len(line) - len(line.lstrip())
+    return textwrap.wrap(line, PLAIN_WIDTH, initial_indent=" " * lead, subsequent_indent=" " * indent,
+                         break_on_hyphens=False, break_long_words=False) or [line]
 
 
 def headers(report: Report) -> tuple[str, ...]:
@@ -162,19 +174,27 @@ class TableFormatter(Formatter):
         return self._rich(report) if self.color else self._plain(report)
 
     def _plain(self, report: Report) -> str:
+        """Plain text at most :data:`PLAIN_WIDTH` columns wide whatever the terminal: the Note column
+        and long lines wrap onto indented continuation lines."""
         cols = headers(report)
         table = [cols, *(row(v, report, cols) for v in shown(report))]
         widths = [max(len(r[i]) for r in table) for i in range(len(cols))]
-        lines = [heading(report), ""]
+        note_at = sum(widths[:-1]) + 2 * (len(cols) - 1)
+        lines = [*_wrap(heading(report)), ""]
         for r in table:
             cells = [cell.rjust(w) if cols[i] in RIGHT else cell.ljust(w)
-                     for i, (cell, w) in enumerate(zip(r, widths))]
-            lines.append("  ".join(cells).rstrip())
+                     for i, (cell, w) in enumerate(zip(r[:-1], widths[:-1]))]
+            if note_at + len(r[-1]) <= PLAIN_WIDTH:
+                lines.append(("  ".join(cells) + "  " + r[-1]).rstrip())
+            else:  # a long note goes under its row, wrapped, so the table stays readable
+                lines.append("  ".join(cells).rstrip())
+                lines += textwrap.wrap(r[-1], PLAIN_WIDTH, initial_indent="    ", subsequent_indent="      ",
+                                       break_on_hyphens=False)
         trends = trend_lines(report)
         if trends:
-            lines += ["", trends_title(report), *(f"  {line}" for line in trends)]
+            lines += ["", *_wrap(trends_title(report)), *(w for line in trends for w in _wrap(f"  {line}", 4))]
         lines += grid_lines(report)
-        lines += ["", "Inputs", *(f"  {line}" for line in accounting_lines(report))]
+        lines += ["", "Inputs", *(w for line in accounting_lines(report) for w in _wrap(f"  {line}", 6))]
         lines += ["", f"Summary: {summary_text(report)}"]
         return "\n".join(lines) + "\n"
 
@@ -186,7 +206,8 @@ class TableFormatter(Formatter):
         from rich.text import Text
 
         buffer = StringIO()
-        console = Console(file=buffer, force_terminal=True, width=self.width or 100, highlight=False)
+        console = Console(file=buffer, force_terminal=True, width=self.width or 100, highlight=False,
+                          color_system="auto" if sys.stdout.isatty() else "standard")
         table = Table(title=heading(report), title_justify="left", header_style="bold", box=None,
                       pad_edge=False)
         cols = headers(report)
