@@ -197,3 +197,21 @@ def test_decimal_comma_in_semicolon_files(tmp_path):
                     "2;2026-11-02T08:01:00Z;20,5;answered\n")
     # (10.5 + 20.5) / 2 = 15.5 s
     assert run(RunOptions(files=[str(path)], kpis=["asa"])).verdicts[0].result.value == 15.5
+
+
+def test_big_files_report_reading_progress(tmp_path, monkeypatch):
+    import hdkpi.load as load
+
+    rows = "\n".join(f"{i},2026-11-02T08:00:00Z,{i % 60},answered,q{i % 7}" for i in range(4000))
+    path = tmp_path / "calls.csv"
+    path.write_text("call_id,offered_at,wait_seconds,outcome,queue\n" + rows + "\n")
+    monkeypatch.setattr(load, "PROGRESS_FROM_BYTES", 1000)
+    monkeypatch.setattr(load, "BLOCK_BYTES", 20_000)
+    seen: list[str] = []
+    token = load.PROGRESS.set(seen.append)
+    try:
+        streamed = load.read_table(str(path))
+    finally:
+        load.PROGRESS.reset(token)
+    assert seen[-1].endswith("100%") and len(seen) > 2  # several blocks, ending at 100 %
+    assert streamed.frame.equals(load.read_table(str(path)).frame)  # the same table as a one-shot read

@@ -233,8 +233,16 @@ def progress_on_stderr(quiet: bool):
     from rich.console import Console
 
     console = Console(stderr=True, no_color=bool(os.environ.get("NO_COLOR")))
+
+    def show(message: str) -> None:
+        text, _, percent = message.rpartition(": ")
+        if percent.endswith("%") and percent[:-1].isdigit():  # "reading x.csv: 47%" → a bar
+            filled = int(percent[:-1]) * 24 // 100
+            message = f"{text} {'━' * filled}{'─' * (24 - filled)} {percent}"
+        status.update(f"hdkpi: {message}")
+
     with console.status("starting", spinner="dots") as status:
-        yield lambda message: status.update(f"hdkpi: {message}…")
+        yield show
 
 
 # -- commands --------------------------------------------------------------------------

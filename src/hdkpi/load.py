@@ -11,6 +11,8 @@ from __future__ import annotations
 import csv
 import io
 import sys
+from collections.abc import Callable
+from contextvars import ContextVar
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -21,6 +23,10 @@ if TYPE_CHECKING:  # pragma: no cover
     import pandas as pd
 
 DELIMITERS = ",;\t|"
+#: set by the pipeline when a terminal shows progress: called with "reading FILE: 42%"
+PROGRESS: ContextVar[Callable[[str], None] | None] = ContextVar("PROGRESS", default=None)
+PROGRESS_FROM_BYTES = 8 << 20
+BLOCK_BYTES = 1 << 24
 _HEAD_BYTES = 1 << 16
 
 
@@ -261,7 +267,7 @@ def _read_csv(source: "bytes | str", path: str, header: list[str], delimiter: st
     from pyarrow import csv as pacsv
 
     names = [f"c{i}" for i in range(len(header))]
-    read_options = pacsv.ReadOptions(column_names=names, skip_rows=1, block_size=1 << 24,
+    read_options = pacsv.ReadOptions(column_names=names, skip_rows=1, block_size=BLOCK_BYTES,
                                      encoding="utf8" if encoding.lower().replace("-", "") == "utf8" else encoding)
     parse_options = pacsv.ParseOptions(delimiter=delimiter, newlines_in_values=True)
     convert_options = pacsv.ConvertOptions(
@@ -271,9 +277,22 @@ def _read_csv(source: "bytes | str", path: str, header: list[str], delimiter: st
         quoted_strings_can_be_null=True,
     )
     stream = io.BytesIO(source) if isinstance(source, bytes) else pa.input_stream(source, compression="detect")
+    report = PROGRESS.get()
+    size = Path(source).stat().st_size if isinstance(source, str) else len(source)
     try:
-        return pacsv.read_csv(stream, read_options=read_options, parse_options=parse_options,
-                              convert_options=convert_options)
+        if report is None or size < PROGRESS_FROM_BYTES:
+            return pacsv.read_csv(stream, read_options=read_options, parse_options=parse_options,
+                                  convert_options=convert_options)
+        # a big file on a terminal: stream it in blocks and say how far it is (compressed: blocks read)
+        reader = pacsv.open_csv(stream, read_options=read_options, parse_options=parse_options,
+                                convert_options=convert_options)
+        batches = []
+        raw = Path(source).suffix.lower() not in (".gz", ".bz2", ".zst", ".lz4") if isinstance(source, str) else True
+        for batch in reader:  # each block is block_size bytes of (uncompressed) text
+            batches.append(batch)
+            done = min(len(batches) * read_options.block_size / size, 1.0) if raw else None
+            report(f"reading {path}: {done:.0%}" if done is not None else f"reading {path}: {len(batches)} blocks")
+        return pa.Table.from_batches(batches, schema=reader.schema)
     except pa.ArrowInvalid as exc:
         message = str(exc).splitlines()[0]
         if message.startswith("CSV parse error: "):

@@ -111,6 +111,9 @@ def load_datasets(options: RunOptions, targets: "TargetsFile | None") -> list["D
     datasets, headers = [], []
     wanted = options.preset or (targets.preset if targets is not None else None)
     PREFERRED_DAYFIRST.set(options.dayfirst)
+    from .load import PROGRESS
+
+    PROGRESS.set(options.progress)
     for path in options.files:
         options.step(f"reading {path}")
         preset, raw = read_with_preset(path, wanted)
