@@ -78,7 +78,8 @@ def report(tmp_path, monkeypatch) -> Report:
     =cmd…: asa (12+20)/2 = 16 s pass (prev 40, −24); abandonment 0/2 pass (prev 1/2, −0.5).
     <script>…: asa (45+60)/2 = 52.5 s fail (prev 10, +42.5); abandonment 1/3 = 33.3 % fail (prev 0/1).
     a|b: asa (5+8)/2 = 6.5 s pass (prev 20, −13.5); abandonment 0/2 pass (prev 0/1, ±0).
-    night\\n100%: asa 35 s fail (no previous calls); abandonment 0/1 pass.
+    night\\n100%: asa 35 s fail (no calls the day before: previous offered 0, previous asa no-data);
+    abandonment 0/1 pass.
     Targeted: 6 pass · 1 warn · 3 fail · 1 no-data.
     """
     monkeypatch.chdir(tmp_path)
@@ -154,7 +155,8 @@ def test_csv_parses_back_with_one_row_per_record_in_machine_units(report):
     assert by[("asa", "")]["value"] == "26.4285714286"                # 185/7, 12 significant digits
     assert by[("calls_offered", "")]["value"] == "8"                  # whole values as integers
     assert by[("fcr", "")]["value"] == "" and by[("fcr", "")]["notes"] == "no tickets input"
-    assert by[("asa", "night\n100%")]["previous"] == ""               # no comparison: empty cells
+    assert by[("asa", "night\n100%")]["previous"] == ""               # no calls the day before: no asa
+    assert by[("calls_offered", "night\n100%")]["previous"] == "0"    # … and a count of nothing is 0
     assert "\r" not in text and text.count("\n") == len(rows) + 1 + 3  # \n line ends; 3 in-cell breaks
 
 

@@ -329,6 +329,12 @@ def attach_previous(results: list["Result"], refs: list["KpiRef"], frames: dict[
         label = label_before.get(r.period) if r.period is not None else window_label
         prev = earlier.get((r.key, label if r.period is not None else None))
         if prev is None:
+            if label is None or not r.group:
+                continue
+            # the group had no records in the earlier span: a count of nothing is 0, anything else no-data
+            before_value = 0.0 if r.unit == "count" else None
+            change = r.value - before_value if r.value is not None and before_value is not None else None
+            r.compare = Comparison(period=label, value=before_value, n=0, change=change)
             continue
         change = r.value - prev.value if r.value is not None and prev.value is not None else None
         r.compare = Comparison(period=label, value=prev.value, n=prev.n, change=change)

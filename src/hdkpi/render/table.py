@@ -66,7 +66,8 @@ def row(v: Verdict, report: Report, cols: tuple[str, ...]) -> tuple[str, ...]:
     r = v.result
     cells = [r.kpi]
     if "Group" in cols:
-        cells.append(group_text(v))
+        text = group_text(v)
+        cells.append(" ".join(text.split()) if any(c in text for c in "\r\n\t") else text)  # one line a row
     if "Period" in cols:
         cells.append(r.period or "all")
     cells += [value_text(v), f"{r.n:,}", basis(v)]
