@@ -189,3 +189,24 @@ def test_importing_the_language_list_reads_no_catalogue():
             "assert 'yaml' not in sys.modules, 'yaml imported'; print(','.join(LANGUAGES))")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "en,fr,es,ru,vi"
+
+
+def test_lang_translates_the_table_and_keeps_machine_formats_english(tmp_path):
+    import json
+
+    from click.testing import CliRunner
+
+    from hdkpi.cli import cli
+
+    from .conftest import write_csv
+
+    calls = write_csv(tmp_path, "call_id,offered_at,wait_seconds,outcome\n1,2026-11-02T08:00:00Z,10,answered\n"
+                      "2,2026-11-02T08:01:00Z,40,abandoned\n", "calls.csv")
+    targets = write_csv(tmp_path, 'targets:\n  abandonment_rate: "< 10%"\n', "targets.yaml")
+    runner = CliRunner()
+    fr = runner.invoke(cli, ["check", str(calls), "-t", str(targets), "--lang", "fr", "--kpi", "abandonment_rate"])
+    assert fr.exit_code == 1
+    assert "Taux d'abandon" in fr.stdout and "✖ non atteint" in fr.stdout and "Bilan\u00a0: " in fr.stdout
+    machine = runner.invoke(cli, ["check", str(calls), "-t", str(targets), "--lang", "fr", "-f", "json",
+                                  "--kpi", "abandonment_rate"])
+    assert json.loads(machine.stdout)["results"][0]["status"] == "fail"  # JSON stays English

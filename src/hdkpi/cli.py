@@ -168,6 +168,9 @@ def output_options(fn: Callable[..., Any]) -> Callable[..., Any]:
                           "passes (a failing run never replaces a good baseline)."),
         click.option("--details", metavar="DIR",
                      help="Write, for each failing figure, the records behind it (one CSV each) into DIR."),
+        click.option("--lang", type=click.Choice(["en", "fr", "es", "ru", "vi"]), default="en", show_default=True,
+                     help="Language of KPI titles, headings and statuses in the table (machine formats stay "
+                          "English)."),
         click.option("--summary-only", is_flag=True,
                      help="Print one line per targeted figure (status, KPI, group, value, target) instead."),
         click.option("--debug", is_flag=True, help="Show tracebacks of internal errors."),
@@ -262,7 +265,7 @@ def cli() -> None:
 
 def _run(command_name: str, *, files: tuple[str, ...], targets: str | None, fmt: tuple[str, ...],
          output: tuple[str, ...], quiet: bool, summary_only: bool, details: str | None, baseline: str | None,
-         save_baseline: str | None, mapping: tuple, overrides: tuple,
+         save_baseline: str | None, lang: str, mapping: tuple, overrides: tuple,
          kpis: tuple[str, ...], plugins: tuple[str, ...], by: tuple[str, ...], debug: bool = False,
          fail_on: str = "fail", **window_and_reading: Any) -> int:
     from .errors import UsageError
@@ -303,7 +306,7 @@ def _run(command_name: str, *, files: tuple[str, ...], targets: str | None, fmt:
         if summary_only and path is None:
             text = summary_lines(report)
         else:
-            text = get_formatter(Format(name), color=color, width=width).render(report)
+            text = get_formatter(Format(name), color=color, width=width, lang=lang).render(report)
         if path is None and not (quiet and name == "table" and not summary_only):
             emit(text, None)
         elif path is not None:

@@ -40,12 +40,16 @@ def available() -> list[str]:
     return [name for name, (module, _) in FORMATTERS.items() if find_spec(f"{__package__}.{module}") is not None]
 
 
-def get_formatter(fmt: Format | str, *, color: bool = False, width: int | None = None) -> Formatter:
-    """The formatter for ``fmt``; ``color``/``width`` matter only to the terminal table."""
+def get_formatter(fmt: Format | str, *, color: bool = False, width: int | None = None,
+                  lang: str = "en") -> Formatter:
+    """The formatter for ``fmt``; ``color``/``width`` matter only to the terminal table, ``lang`` to the
+    formats written for people (machine formats stay English)."""
     name = Format(fmt).value
     module_name, class_name = FORMATTERS[name]
     cls = getattr(importlib.import_module(f"{__package__}.{module_name}"), class_name)
-    return cls(color=color, width=width) if name == "table" else cls()
+    formatter = cls(color=color, width=width, lang=lang) if name == "table" else cls()
+    formatter.lang = lang
+    return formatter
 
 
 __all__ = ["FORMATTERS", "Format", "Formatter", "available", "get_formatter"]

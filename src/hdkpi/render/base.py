@@ -15,12 +15,20 @@ STATUS_STYLES = {"pass": "green", "warn": "yellow", "fail": "bold red", "no-data
 class Formatter(ABC):
     """Turns a :class:`~hdkpi.model.Report` into text (a whole document, ending in a newline)."""
 
+    lang: str = "en"  #: language of titles and words, for the formats written for people
+
     @abstractmethod
     def render(self, report: Report) -> str: ...
 
 
-def status_label(verdict: Verdict) -> str:
-    return STATUS_LABELS[verdict.status] if verdict.status else ""
+def status_label(verdict: Verdict, lang: str = "en") -> str:
+    if not verdict.status:
+        return ""
+    if lang == "en":
+        return STATUS_LABELS[verdict.status]
+    from ..i18n import translate
+
+    return f"{STATUS_LABELS[verdict.status].split(' ', 1)[0]} {translate(f'status.{verdict.status}', lang)}"
 
 
 def basis(verdict: Verdict) -> str:
@@ -43,9 +51,14 @@ def note_text(verdict: Verdict) -> str:
     return "; ".join(parts)
 
 
-def summary_text(report: Report) -> str:
+def summary_text(report: Report, lang: str = "en") -> str:
     s = report.summary
-    return f"{s['pass']} passed · {s['warn']} warned · {s['fail']} failed · {s['no_data']} no-data"
+    if lang == "en":
+        return f"{s['pass']} passed · {s['warn']} warned · {s['fail']} failed · {s['no_data']} no-data"
+    from ..i18n import translate
+
+    return " · ".join(translate(f"summary.{word}", lang).format(n=s[key]) for word, key in (
+        ("passed", "pass"), ("warned", "warn"), ("failed", "fail"), ("no-data", "no_data")))
 
 
 def period_text(report: Report) -> str:
@@ -56,14 +69,19 @@ def period_text(report: Report) -> str:
     return f"{start} to {end} (end exclusive)"
 
 
-def accounting_lines(report: Report) -> list[str]:
+def accounting_lines(report: Report, lang: str = "en") -> list[str]:
     """Per input: ``calls.csv (calls): 7 read · 4 used · 3 rejected``, then one line per reason."""
+    from ..i18n import translate
+
+    def tally(word: str, n: int) -> str:
+        return f"{n:,} {word}" if lang == "en" else translate(f"accounting.{word}", lang).format(n=f"{n:,}")
+
     lines = []
     for summary in report.inputs:
-        folded = f" · {summary.folded:,} folded" if summary.folded else ""
+        folded = f" · {tally('folded', summary.folded)}" if summary.folded else ""
         preset = "" if summary.preset == "generic" else f", {summary.preset}"
-        lines.append(f"{summary.path} ({summary.kind}{preset}): {summary.read:,} read · {summary.used:,} used · "
-                     f"{summary.rejected:,} rejected{folded}")
+        lines.append(f"{summary.path} ({summary.kind}{preset}): {tally('read', summary.read)} · "
+                     f"{tally('used', summary.used)} · {tally('rejected', summary.rejected)}{folded}")
         for name, count in summary.counts.items():
             lines.append(f"  {count:,} {name.replace('_', ' ')}")
         for reason, count in sorted(summary.rejected_by_reason.items(), key=lambda kv: (-kv[1], kv[0])):

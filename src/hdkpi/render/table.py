@@ -56,27 +56,48 @@ def headers(report: Report) -> tuple[str, ...]:
     return (*cols, "Target", "Status", "Note")
 
 
-def group_text(v: Verdict) -> str:
+def _t(key: str, lang: str, english: str) -> str:
+    """A word of the table in ``lang`` (English as written here when lang is en)."""
+    if lang == "en":
+        return english
+    from ..i18n import translate
+
+    return translate(key, lang, default=english)
+
+
+def group_text(v: Verdict, lang: str = "en") -> str:
     if not v.result.group:
-        return "all"
+        return _t("cell.all", lang, "all")
     return ", ".join(f"{k}={'(empty)' if x is None else x}" for k, x in v.result.group.items())
 
 
-def row(v: Verdict, report: Report, cols: tuple[str, ...]) -> tuple[str, ...]:
+def row(v: Verdict, report: Report, cols: tuple[str, ...], lang: str = "en") -> tuple[str, ...]:
     r = v.result
-    cells = [r.kpi]
+    cells = [r.kpi if lang == "en" else kpi_label(r.kpi, r.title, lang)]
     if "Group" in cols:
-        text = group_text(v)
+        text = group_text(v, lang)
         cells.append(" ".join(text.split()) if any(c in text for c in "\r\n\t") else text)  # one line a row
     if "Period" in cols:
-        cells.append(r.period or "all")
+        cells.append(r.period or _t("cell.all", lang, "all"))
     cells += [value_text(v), f"{r.n:,}", basis(v)]
     if "Change" in cols:
         c = r.compare
         cells += [format_value(c.value, r.unit) if c else "", format_change(c.change, r.unit) if c else ""]
     overall = not r.group and r.period is None
     note = note_text(v) if overall or not r.has_value or v.status == "no-data" else ""
-    return (*cells, v.target.text if v.target else "", status_label(v), note)
+    return (*cells, v.target.text if v.target else "", status_label(v, lang), note)
+
+
+def kpi_label(kpi: str, title: str, lang: str) -> str:
+    """The KPI's title in ``lang``, with its parameters: "Résolus dans le délai (2d)"."""
+    from ..i18n import kpi_title
+
+    base, _, params = kpi.partition("(")
+    return kpi_title(base, lang, default=title) + (f" ({params}" if params else "")
+
+
+def header_cells(cols: tuple[str, ...], lang: str) -> tuple[str, ...]:
+    return tuple(_t(f"heading.{c.lower()}", lang, c) for c in cols)
 
 
 def heading(report: Report) -> str:
@@ -167,18 +188,23 @@ def grid_lines(report: Report) -> list[str]:
 
 
 class TableFormatter(Formatter):
-    def __init__(self, *, color: bool = False, width: int | None = None) -> None:
+    def __init__(self, *, color: bool = False, width: int | None = None, lang: str = "en") -> None:
         self.color = color
         self.width = width
+        self.lang = lang
 
     def render(self, report: Report) -> str:
         return self._rich(report) if self.color else self._plain(report)
+
+    def _label(self, key: str, english: str) -> str:
+        """``Summary: `` / ``Bilan : ``: a section word and the language's colon."""
+        return f"{_t(key, self.lang, english)}{_t('punctuation.colon', self.lang, ': ')}"
 
     def _plain(self, report: Report) -> str:
         """Plain text at most :data:`PLAIN_WIDTH` columns wide whatever the terminal: the Note column
         and long lines wrap onto indented continuation lines."""
         cols = headers(report)
-        table = [cols, *(row(v, report, cols) for v in shown(report))]
+        table = [header_cells(cols, self.lang), *(row(v, report, cols, self.lang) for v in shown(report))]
         widths = [max(len(r[i]) for r in table) for i in range(len(cols))]
         note_at = sum(widths[:-1]) + 2 * (len(cols) - 1)
         lines = [*_wrap(heading(report)), ""]
@@ -193,10 +219,12 @@ class TableFormatter(Formatter):
                                        break_on_hyphens=False)
         trends = trend_lines(report)
         if trends:
-            lines += ["", *_wrap(trends_title(report)), *(w for line in trends for w in _wrap(f"  {line}", 4))]
+            title = trends_title(report) if self.lang == "en" else _t("section.trends", self.lang, "Trends")
+            lines += ["", *_wrap(title), *(w for line in trends for w in _wrap(f"  {line}", 4))]
         lines += grid_lines(report)
-        lines += ["", "Inputs", *(w for line in accounting_lines(report) for w in _wrap(f"  {line}", 6))]
-        lines += ["", f"Summary: {summary_text(report)}"]
+        lines += ["", _t("section.inputs", self.lang, "Inputs"),
+                  *(w for line in accounting_lines(report, self.lang) for w in _wrap(f"  {line}", 6))]
+        lines += ["", f"{self._label('section.summary', 'Summary')}{summary_text(report, self.lang)}"]
         return "\n".join(lines) + "\n"
 
     def _rich(self, report: Report) -> str:
@@ -212,11 +240,11 @@ class TableFormatter(Formatter):
         table = Table(title=heading(report), title_justify="left", header_style="bold", box=None,
                       pad_edge=False)
         cols = headers(report)
-        for header in cols:
-            table.add_column(header, justify="right" if header in RIGHT else "left",
+        for header, shown_as in zip(cols, header_cells(cols, self.lang)):
+            table.add_column(shown_as, justify="right" if header in RIGHT else "left",
                              no_wrap=header != "Note", overflow="fold")
         for v in shown(report):
-            cells: list[Text | str] = list(row(v, report, cols))
+            cells: list[Text | str] = list(row(v, report, cols, self.lang))
             cells[0] = Text(str(cells[0]), style="bold" if v.target else "")
             cells[-2] = Text(str(cells[-2]), style=STATUS_STYLES.get(v.status or "", ""))
             cells[-1] = Text(str(cells[-1]), style="dim")
@@ -235,15 +263,16 @@ class TableFormatter(Formatter):
                     style = "red" if "✖" in line else ("yellow" if "⚠" in line else "")
                     console.print(Text(f"  {line}" if title else line, style=style))
         console.print()
-        console.print(Text("Inputs", style="bold"))
-        for line in accounting_lines(report):
+        console.print(Text(_t("section.inputs", self.lang, "Inputs"), style="bold"))
+        for line in accounting_lines(report, self.lang):
             console.print(Text(f"  {line}", style="dim" if line.startswith("  ") else ""))
         console.print()
         s = report.summary
-        summary = Text("Summary: ")
+        summary = Text(self._label("section.summary", "Summary"))
         for key, word, style in (("pass", "passed", "green"), ("warn", "warned", "yellow"),
                                  ("fail", "failed", "bold red"), ("no_data", "no-data", "dim")):
-            summary.append(f"{s[key]} {word}", style=style if s[key] else "")
+            text = _t(f"summary.{word}", self.lang, "{n} " + word).format(n=s[key])
+            summary.append(text, style=style if s[key] else "")
             if key != "no_data":
                 summary.append(" · ")
         console.print(summary)
