@@ -414,3 +414,27 @@ def test_output_to_a_fifo_writes_into_it_and_never_replaces_it(runner, calls, tm
     assert result.exit_code == 0
     assert stat.S_ISFIFO(os.stat(fifo).st_mode)
     assert json.loads(received[0])["results"][0]["value"] == 4
+
+
+def test_output_names_follow_the_reporting_zone(runner, calls, tmp_path):
+    # the day 2026-07-01 in Paris starts at 2026-06-30T22:00Z: its file is named after 07-01, not 06-30
+    out = tmp_path / "{period_start:%Y-%m-%d}.json"
+    result = invoke(runner, ["report", str(calls), "--tz", "Europe/Paris", "--from", "2026-07-01",
+                             "--to", "2026-07-02", "-f", "json", "-o", str(out)])
+    assert result.exit_code == 0 and (tmp_path / "2026-07-01.json").is_file()
+
+
+def test_a_failing_render_leaves_the_old_file_and_no_partial_one(runner, calls, tmp_path, monkeypatch):
+    import hdkpi.render.json as render_json
+
+    out = tmp_path / "kpis.json"
+    out.write_text("the good old report")
+
+    def broken(self, report):
+        raise RuntimeError("disk of the mind is full")
+
+    monkeypatch.setattr(render_json.JsonFormatter, "render", broken)
+    result = runner.invoke(cli, ["report", str(calls), "-f", "json", "-o", str(out)])
+    assert result.exit_code == ExitCode.INTERNAL
+    assert out.read_text() == "the good old report"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["calls.csv", "kpis.json"]

@@ -72,10 +72,13 @@ def expand_path(template: str, report: Any) -> str:
     if "{" not in template:
         return template
     from datetime import datetime, timezone
+    from zoneinfo import ZoneInfo
 
-    now = report.generated_at or datetime.now(timezone.utc)
-    values = {"date": now.date(), "now": now, "command": report.command,
-              "period_start": report.period_from or now, "period_end": report.period_to or now}
+    zone = ZoneInfo(getattr(report, "tz", "UTC") or "UTC")  # names follow the reporting zone, as periods do
+    now = (report.generated_at or datetime.now(timezone.utc)).astimezone(zone)
+    start = report.period_from.astimezone(zone) if report.period_from else now
+    end = report.period_to.astimezone(zone) if report.period_to else now
+    values = {"date": now.date(), "now": now, "command": report.command, "period_start": start, "period_end": end}
     try:
         return template.format(**values)
     except (KeyError, ValueError, IndexError) as exc:
