@@ -527,6 +527,54 @@ def show(kpi_name: str, files: tuple[str, ...], preset: str | None, kind: str | 
     return ExitCode.OK
 
 
+@cli.command()
+@click.argument("name")
+@_reading_options
+@click.option("-t", "--targets", "targets", type=click.Path(dir_okay=False),
+              help="Targets file with the scorecards: section (default ./targets.yaml).")
+@click.option("--from", "start", metavar="WHEN", help="Start of the window (inclusive).")
+@click.option("--to", "end", metavar="WHEN", help="End of the window (exclusive).")
+@click.option("-f", "--format", "fmt", type=click.Choice(["table", "json", "csv"]), default="table",
+              show_default=True)
+@command
+def scorecard(name: str, files: tuple[str, ...], preset: str | None, kind: str | None, mapping: tuple, tz: str,
+              plugins: tuple[str, ...], debug: bool, targets: str | None, start: str | None, end: str | None,
+              fmt: str) -> int:
+    """Rate the groups of scorecard NAME (targets file's scorecards: section): each component's value, n
+    and score, the composite score and the rank; groups that cannot be rated say why."""
+    from .errors import UsageError
+    from .pipeline import RunOptions, run
+    from .scorecard import rate, render_text
+
+    targets = targets or (DEFAULT_TARGETS if Path(DEFAULT_TARGETS).is_file() else None)
+    if targets is None:
+        raise UsageError("scorecard needs a targets file with a scorecards: section; give -t FILE")
+    from .pipeline import build_registry
+    from .targets import load_targets
+
+    cards = load_targets(targets, build_registry(list(plugins))).scorecards
+    if name not in cards:
+        raise UsageError(f"no scorecard {name!r} in {targets}; scorecards: {', '.join(cards) or 'none'}")
+    card = cards[name]
+    report = run(RunOptions(files=list(files), targets_path=targets, preset=preset, kind=kind, mapping=dict(mapping),
+                            tz=tz, plugins=list(plugins), kpis=[c.ref.name for c in card.components],
+                            by=[card.by] if card.by else [], start=start, end=end, command="scorecard"))
+    table = rate(card, report)
+    if fmt == "json":
+        import json
+
+        rows = json.loads(table.reset_index().to_json(orient="records"))
+        click.echo(json.dumps({"scorecard": name, "by": card.by, "groups": rows}, indent=2, ensure_ascii=False))
+    elif fmt == "csv":
+        from .output import guard
+
+        click.echo(table.reset_index().map(lambda x: guard(x) if isinstance(x, str) else x)
+                   .to_csv(index=False, lineterminator="\n"), nl=False)
+    else:
+        click.echo(render_text(card, table), nl=False)
+    return ExitCode.OK
+
+
 def main() -> None:
     """Console-script entry point."""
     cli(prog_name="hdkpi")

@@ -38,7 +38,7 @@ if TYPE_CHECKING:  # pragma: no cover
     from .registry import KpiRef, Registry
 
 VERSION = 1
-TOP_KEYS = ("version", "settings", "calendar", "preset", "columns", "targets")
+TOP_KEYS = ("version", "settings", "calendar", "preset", "columns", "targets", "scorecards")
 LATER_KEYS: dict[str, str] = {}  # sections of DESIGN.md that this version refuses rather than ignores
 LEVELS = ("fail", "warn")
 _THRESHOLD = re.compile(r"^\s*(?P<op><=|>=|==|<|>)\s*(?P<quantity>\S.*?)\s*$")
@@ -58,6 +58,7 @@ class TargetsFile:
     refs: dict[str, KpiRef] = field(default_factory=dict)  #: canonical name → bound KPI
     calendar: Any = None  #: hdkpi.calendar.Calendar of the calendar: section
     preset: str | None = None  #: preset: NAME or mapping file (relative to the targets file)
+    scorecards: dict[str, Any] = field(default_factory=dict)  #: name → hdkpi.scorecard.Scorecard
 
 
 class ThresholdError(ValueError):
@@ -265,6 +266,21 @@ def _read_settings(c: _Collector, node: yaml.Node) -> dict[str, Any]:
         except HdkpiError as exc:
             c.add(key_node if exc.message.startswith("unknown setting") else value_node, exc.message)
     return settings
+
+
+def _read_scorecards(c: _Collector, node: yaml.Node, registry: Registry, targets: list[Target]) -> dict[str, Any]:
+    from .scorecard import parse_scorecard
+
+    cards = {}
+    for key_node, name, value_node in c.mapping(node, "scorecards"):
+        data = c.scalar(value_node)
+        if data is _BAD:
+            continue
+        try:
+            cards[name] = parse_scorecard(name, data, registry, targets)
+        except HdkpiError as exc:
+            c.add(key_node, exc.message)
+    return cards
 
 
 def _read_preset(c: _Collector, node: yaml.Node, path: str) -> str | None:
@@ -512,6 +528,8 @@ def parse_targets(text: str, path: str, registry: Registry) -> TargetsFile:
             continue
         elif key == "preset":
             result.preset = _read_preset(c, value_node, path)
+        elif key == "scorecards":
+            continue  # read last: a component's target defaults to its KPI's target
         elif key == "columns":
             result.columns = _read_columns(c, value_node)
         elif key == "targets":
@@ -522,6 +540,9 @@ def parse_targets(text: str, path: str, registry: Registry) -> TargetsFile:
             c.add(key_node, f"{key}: {LATER_KEYS[key]}")
         else:
             c.add(key_node, _unknown(key, TOP_KEYS, "section"))
+    for _, key, value_node in sections:
+        if key == "scorecards" and not value_node.tag.endswith(":null"):
+            result.scorecards = _read_scorecards(c, value_node, registry, result.targets)
     if isinstance(root, yaml.MappingNode) and "targets" not in found and not c.problems:
         c.add(root, 'no targets: section; add one, e.g. targets: {asa: "<= 30s"}')
     c.raise_if_any()
