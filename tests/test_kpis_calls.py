@@ -20,7 +20,7 @@ from .conftest import kpi_result, load_csv
 CALL_KPIS = (
     "calls_offered", "calls_answered", "calls_abandoned", "short_abandons", "asa", "abandonment_rate",
     "service_level", "avg_wait_time", "avg_abandon_time", "max_wait", "aht", "avg_talk_time",
-    "transfer_rate", "call_fcr",
+    "transfer_rate", "call_fcr", "intervals_meeting(service_level, 30m)",
 )
 COUNTS = ("calls_offered", "calls_answered", "calls_abandoned", "short_abandons")
 
@@ -52,7 +52,7 @@ def frames_of(tmp_path: Path, text: str) -> dict[str, pd.DataFrame]:
 
 def test_every_registered_call_kpi_is_covered_here():
     registered = {k.name for k in builtin_registry() if k.kind == "calls"}
-    assert registered == set(CALL_KPIS)
+    assert registered == {name.split("(")[0] for name in CALL_KPIS}
 
 
 # -- the main mixed dataset: one queue, every outcome -------------------------------------
@@ -595,3 +595,25 @@ def test_call_fcr_flag_with_empty_cells_leaves_them_out(tmp_path):
         """)
     # answered with a known flag: 1 (true), 3 (false); 2 unknown → out; 4 abandoned → out → 1 / 2
     check(kpi_result(frames, "call_fcr"), 0.5, 2, numerator=1, denominator=2, method="resolved flag")
+
+
+def test_intervals_meeting_service_level(tmp_path):
+    frames = frames_of(tmp_path, """\
+        call_id,offered_at,outcome,wait_seconds
+        1,2026-11-02T08:00:00Z,answered,5
+        2,2026-11-02T08:10:00Z,answered,10
+        3,2026-11-02T08:20:00Z,answered,15
+        4,2026-11-02T08:25:00Z,answered,40
+        5,2026-11-02T08:40:00Z,answered,5
+        6,2026-11-02T08:50:00Z,abandoned,30
+        7,2026-11-02T09:05:00Z,answered,20
+        """)
+    r = kpi_result(frames, "intervals_meeting(service_level, 30m)")
+    # 08:00–08:30: 3 of 4 within 20 s = 75 % < 80 % → misses; 08:30–09:00: 1 of 2 = 50 % → misses;
+    # 09:00–09:30: 1 of 1 (20 s is within: inclusive) = 100 % → meets. 1 of 3 intervals → 33.3 %
+    check(r, 1 / 3, 3, numerator=1, denominator=3)
+    r = kpi_result(frames, "intervals_meeting(service_level, 30m)", settings={"service_level_goal": 0.75})
+    check(r, 2 / 3, 3, numerator=2, denominator=3)  # 75 % reaches a goal of 75 %
+    r = kpi_result(frames, "intervals_meeting(service_level, 1h)")
+    # 08:00–09:00: 4 of 6 = 66.7 % misses; 09:00–10:00: 1 of 1 meets → 1 / 2
+    check(r, 0.5, 2, numerator=1, denominator=2)

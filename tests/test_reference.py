@@ -629,6 +629,7 @@ def test_the_data_holds_the_edges(edge, data):
 def test_the_reference_covers_every_builtin_kpi():
     covered = {name.split("(")[0] for name in [*call_refs(), *TICKET_REFS, *survey_refs("surveys")]}
     covered.add("cost_per_ticket")  # test_cost_per_ticket_per_day
+    covered.add("intervals_meeting")  # test_intervals_meeting_matches_sql
     assert {k.name for k in builtin_registry()} <= covered
 
 
@@ -756,3 +757,22 @@ def test_counts_add_up_over_groups_and_over_periods(kind, calls_run, tickets_run
         by_period = sum(f[0] for (g, p), f in records[kpi].items() if g == () and p is not None)
         by_both = sum(f[0] for (g, p), f in records[kpi].items() if g != () and p is not None)
         assert overall == by_group == by_period == by_both, kpi
+
+
+def test_intervals_meeting_matches_sql(data):
+    """intervals_meeting(service_level, 30m): per (queue, day) the 30-minute intervals (UTC, from offered)
+    whose service level (answered within 20 s ÷ offered − short abandons) reaches 80 %, ÷ intervals with calls."""
+    got = report_records([data.calls], ["intervals_meeting(service_level, 30m)"], "queue")
+    rows = data.db.execute(f"""
+        WITH per_interval AS (
+            SELECT grp, day, offered / 1800 AS slot,
+                   SUM(CASE WHEN {ANSWERED} AND wait <= {T} THEN 1 ELSE 0 END) AS num,
+                   SUM(CASE WHEN NOT {SHORT} THEN 1 ELSE 0 END) AS den
+            FROM calls GROUP BY grp, day, slot)
+        SELECT grp, day, SUM(CASE WHEN 1.0 * num / den >= 0.8 THEN 1 ELSE 0 END), COUNT(*)
+        FROM per_interval WHERE den > 0 GROUP BY grp, day""", {"short": 0}).fetchall()
+    want = {((grp,), day): (hit / n, n, float(hit), float(n)) for grp, day, hit, n in rows}
+    for key, figure in want.items():
+        assert key in got["intervals_meeting(service_level, 30m)"], key
+        value, n, num, den = got["intervals_meeting(service_level, 30m)"][key]
+        assert (n, num, den) == (figure[1], figure[2], figure[3]) and abs(value - figure[0]) < 1e-12, key

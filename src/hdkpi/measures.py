@@ -423,3 +423,55 @@ class PerSpan(Measure):
             return _finish(counts.to_frame(), value, counts, cost.where(counts > 0), counts.where(counts > 0))
         nothing = counts.astype("float64") * float("nan")
         return _finish(counts.to_frame(), nothing, counts, nothing, nothing)
+
+
+@dataclass
+class IntervalShare(Measure):
+    """The share of intervals (e.g. each 30 minutes) whose ratio meets a goal — what schedulers watch,
+    since a good daily figure can hide bad hours. The ratio of an interval is Σ numerator ÷ Σ
+    denominator of its rows; intervals with an empty denominator are not counted. n = intervals."""
+
+    interval: "pd.Series"  #: the interval each row falls in (its start)
+    numerator: "pd.Series"
+    denominator: "pd.Series"
+    goal: float
+    of: str = "intervals"
+
+    def _parts(self) -> "pd.DataFrame":
+        import pandas as pd
+
+        den = _flag(self.denominator)
+        return pd.DataFrame({"num": _flag(self.numerator) & den, "den": den, "interval": self.interval})
+
+    def _met(self, keys: list["pd.Series"]) -> "pd.DataFrame":
+        parts = self._parts()
+        names = [f"_k{i}" for i in range(len(keys))]
+        frame = parts.assign(**{n: k.to_numpy() for n, k in zip(names, keys)})
+        sums = frame.groupby([*names, "interval"], dropna=False, sort=False, observed=True)[["num", "den"]].sum()
+        sums = sums[sums["den"] > 0]
+        return sums.assign(met=(sums["num"] / sums["den"]) >= self.goal)
+
+    def overall(self) -> Figure:
+        met = self._met([])
+        n = len(met)
+        if n == 0:
+            return Figure(value=None, n=0, note=f"no {self.of}")
+        hit = int(met["met"].sum())
+        return Figure(value=hit / n, n=n, numerator=float(hit), denominator=float(n))
+
+    def table(self, keys: list["pd.Series"]) -> "pd.DataFrame":
+        met = self._met(keys)
+        levels = list(range(len(keys)))
+        grouped = met["met"].groupby(level=levels, dropna=False, sort=False, observed=True)
+        hit, n = grouped.sum().astype("int64"), grouped.size()
+        if len(keys) == 1:
+            hit.index = hit.index.rename("_k0")
+            n.index = n.index.rename("_k0")
+        value = (hit / n).where(n > 0)
+        return _finish(n.to_frame("n"), value, n, hit, n)
+
+    def behind(self, direction: str, threshold: float | None) -> tuple["pd.Series", "pd.Series | None"]:
+        """The rows of the intervals that missed the goal."""
+        met = self._met([])
+        missed = set(met.index[~met["met"]])
+        return self.interval.isin(missed) & _flag(self.denominator), None

@@ -44,12 +44,17 @@ class Param:
     """A KPI parameter, written in parentheses: ``resolved_within(2d)``."""
 
     name: str
-    type: Literal["duration", "number"] = "duration"
+    type: Literal["duration", "number", "choice"] = "duration"
     default: Any = None  #: None and not required: the KPI falls back to a setting
     required: bool = False
     doc: str = ""
+    choices: tuple[str, ...] = ()  #: for type choice: the words allowed
 
-    def parse(self, text: str, kpi_name: str) -> float:
+    def parse(self, text: str, kpi_name: str) -> Any:
+        if self.type == "choice":
+            if text not in self.choices:
+                raise UsageError(f"{kpi_name}({text}): {text!r} is not one of {', '.join(self.choices)}")
+            return text
         if self.type == "duration":
             return parse_duration(text, what=f"{kpi_name}({text})", business=True)
         try:
@@ -57,7 +62,9 @@ class Param:
         except ValueError:
             raise UsageError(f"{kpi_name}({text}): {text!r} is not a number") from None
 
-    def label(self, value: float) -> str:
+    def label(self, value: Any) -> str:
+        if self.type == "choice":
+            return str(value)
         if isinstance(value, BusinessDuration):
             return value.label
         if self.type == "duration":
@@ -276,8 +283,10 @@ class Registry:
         args = tuple(p.parse(a, definition.name) for p, a in zip(definition.params, raw_args))
         missing = [p.name for p in definition.params[len(args):] if p.required]
         if missing:
-            raise UsageError(f"{definition.name} needs a parameter: write {definition.name}(<{missing[0]}>), "
-                             f"e.g. {definition.name}(2d)")
+            example = {"resolved_within": "resolved_within(2d)", "resolution_time_p": "resolution_time_p(95)",
+                       "intervals_meeting": "intervals_meeting(service_level, 30m)"}.get(definition.name)
+            raise UsageError(f"{definition.name} needs its parameters: write {definition.signature()}"
+                             + (f", e.g. {example}" if example else ""))
         return KpiRef(definition, args)
 
 

@@ -66,6 +66,19 @@ def _weekday(name: str, value: Any) -> str:
     return match[0]
 
 
+def _share(name: str, value: Any) -> float:
+    """80%, 0.8 or 80 (a number above 1 is read as a percentage)."""
+    text = str(value).strip()
+    try:
+        number = float(text[:-1]) / 100 if text.endswith("%") else float(text)
+    except ValueError:
+        raise UsageError(f"setting {name}: expected a share such as 80%, got {value!r}") from None
+    number = number / 100 if number > 1 else number
+    if not 0 <= number <= 1:
+        raise UsageError(f"setting {name}: {value!r} is not between 0% and 100%")
+    return number
+
+
 def _count(name: str, value: Any) -> float:
     number = _number(name, value)
     if number < 0 or not float(number).is_integer():
@@ -107,6 +120,8 @@ SETTINGS: dict[str, SettingSpec] = {
                     "T of service_level: answered within T seconds (inclusive)"),
         SettingSpec("service_level_formula", "offered", _choice(SERVICE_LEVEL_FORMULAS),
                     "denominator rule of service_level"),
+        SettingSpec("service_level_goal", 0.8, _share,
+                    "the service level an interval must reach for intervals_meeting (e.g. 80%)"),
         SettingSpec("short_abandon", 0.0, _duration,
                     "abandons with wait < this are short abandons, left out of rates"),
         SettingSpec("csat_satisfied_min", 4.0, _number,

@@ -8,8 +8,8 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from ..errors import MissingFields
-from ..measures import Count, Max, Mean, Share
+from ..errors import MissingFields, NoData
+from ..measures import Count, IntervalShare, Max, Mean, Share
 from ..registry import KpiContext, Param, kpi
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -106,6 +106,26 @@ def service_level(calls: "pd.DataFrame", ctx: KpiContext, threshold: float | Non
         denominator = offered
     method = f"{formula}, T={limit:g}s"
     return Share(met, denominator, of="calls in the denominator", method=method)
+
+
+@kpi("intervals_meeting", title="Intervals meeting the goal", kind="calls", unit="share", direction="higher",
+     anchor="offered_at", needs=("outcome", "wait_seconds"),
+     params=(Param("kpi", "choice", required=True, choices=("service_level",), doc="service_level"),
+             Param("interval", "duration", required=True, doc="e.g. 30m, 15m, 1h")),
+     settings=("service_level_goal", "service_level_threshold", "service_level_formula", "short_abandon"),
+     definition="Share of intervals (with calls) whose service level reaches service_level_goal (default 80 %): "
+                "intervals_meeting(service_level, 30m).")
+def intervals_meeting(calls: "pd.DataFrame", ctx: KpiContext, kpi: str, interval: float) -> IntervalShare:
+    import pandas as pd
+
+    if interval <= 0 or interval > 86400 or 86400 % interval:
+        raise NoData(f"intervals_meeting: the interval must divide a day (e.g. 15m, 30m, 1h), not {interval:g}s")
+    level = service_level(calls, ctx)
+    local = calls["offered_at"].dt.tz_convert(ctx.tz).dt.tz_localize(None)
+    starts = local.dt.floor(pd.Timedelta(seconds=interval))
+    goal = ctx.settings["service_level_goal"]
+    return IntervalShare(starts, level.numerator, level.denominator, goal, of="intervals with calls",
+                         method=f"{level.method}; goal {goal:.0%} per {interval / 60:g}-minute interval ({ctx.tz})")
 
 
 @kpi("avg_wait_time", title="Average wait time", kind="calls", unit="seconds", direction="lower",

@@ -211,7 +211,7 @@ class TableFormatter(Formatter):
         for r in table:
             cells = [cell.rjust(w) if cols[i] in RIGHT else cell.ljust(w)
                      for i, (cell, w) in enumerate(zip(r[:-1], widths[:-1]))]
-            if note_at + len(r[-1]) <= PLAIN_WIDTH:
+            if note_at + len(r[-1]) <= PLAIN_WIDTH or r is table[0]:  # the header row stays one line
                 lines.append(("  ".join(cells) + "  " + r[-1]).rstrip())
             else:  # a long note goes under its row, wrapped, so the table stays readable
                 lines.append("  ".join(cells).rstrip())
