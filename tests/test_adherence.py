@@ -513,3 +513,25 @@ def test_example_generator_is_deterministic(tmp_path: Path):
     generator["main"](tmp_path)
     for name in ("schedule.csv", "agent_states.csv"):
         assert (tmp_path / name).read_bytes() == (EXAMPLES / "adherence" / name).read_bytes()
+
+
+def test_adherence_command_on_the_examples():
+    import json
+
+    from click.testing import CliRunner
+
+    from hdkpi.cli import cli
+
+    folder = EXAMPLES / "adherence"
+    result = CliRunner().invoke(cli, ["adherence", str(folder / "schedule.csv"), str(folder / "agent_states.csv"),
+                                      "--calls", str(EXAMPLES / "calls.csv"), "--tz", "Europe/London",
+                                      "--every", "none", "--by", "team", "-f", "json"])
+    assert result.exit_code == 0, result.stderr
+    rows = {r["team"]: r for r in json.loads(result.stdout)}
+    assert set(rows) == {"billing", "tech", "sales"}
+    for r in rows.values():
+        # the shares are the ratios of the seconds they rest on
+        assert r["adherence"] == pytest.approx(r["in_adherence_seconds"] / r["scheduled_seconds"])
+        assert r["occupancy"] == pytest.approx(r["handling_seconds"] / r["ready_seconds"])
+    table = CliRunner().invoke(cli, ["adherence", str(folder / "schedule.csv"), str(folder / "agent_states.csv")])
+    assert table.exit_code == 0 and "adherence" in table.stdout.splitlines()[0]

@@ -695,6 +695,62 @@ def staffing(files: tuple[str, ...], preset: str | None, mapping: tuple, tz: str
     return ExitCode.OK
 
 
+@cli.command("adherence")
+@click.argument("schedule_file", metavar="SCHEDULE", type=click.Path(dir_okay=False, exists=True))
+@click.argument("states_file", metavar="STATES", type=click.Path(dir_okay=False, exists=True))
+@click.option("--calls", "calls_file", type=click.Path(dir_okay=False), help="A calls export, for occupancy.")
+@click.option("--every", type=click.Choice(["hour", "day", "week", "month", "none"]), default="day",
+              show_default=True)
+@click.option("--by", type=click.Choice(["agent", "team", "desk"]), default="agent", show_default=True)
+@click.option("--tz", default="UTC", show_default=True, callback=_zone)
+@click.option("--from", "start", metavar="WHEN")
+@click.option("--to", "end", metavar="WHEN")
+@click.option("-f", "--format", "fmt", type=click.Choice(["table", "json", "csv"]), default="table",
+              show_default=True)
+@click.option("--debug", is_flag=True, help="Show tracebacks of internal errors.")
+@command
+def adherence_command(schedule_file: str, states_file: str, calls_file: str | None, every: str, by: str, tz: str,
+                      start: str | None, end: str | None, fmt: str, debug: bool) -> int:
+    """Schedule adherence (time in the scheduled activity ÷ scheduled time), conformance (worked ÷
+    scheduled work) and occupancy (handling ÷ ready time, with --calls) per agent, team or desk and
+    period, from a schedule (agent, start, end, activity) and agent states (agent, state, from, to —
+    or an Asterisk queue_log)."""
+    import json
+
+    from .adherence import adherence, read_schedule, read_states
+    from .select import parse_bound
+    from .units import format_duration
+
+    schedule = read_schedule(schedule_file, tz)
+    states = read_states(states_file, tz)
+    for note in states.attrs.get("notes", []):
+        click.echo(f"hdkpi: {note}", err=True)
+    calls = None
+    if calls_file:
+        from .pipeline import RunOptions, combine, load_datasets
+
+        calls = combine(load_datasets(RunOptions(files=[calls_file], tz=tz), None)).get("calls")
+    table = adherence(schedule, states, calls, every=None if every == "none" else every, tz=tz, by=by,
+                      start=parse_bound(start, tz, "--from") if start else None,
+                      end=parse_bound(end, tz, "--to") if end else None)
+    if fmt == "json":
+        click.echo(json.dumps(json.loads(table.to_json(orient="records")), indent=2, ensure_ascii=False))
+    elif fmt == "csv":
+        click.echo(table.to_csv(index=False, lineterminator="\n"), nl=False)
+    else:
+        def pct(x: float) -> str:
+            return "—" if x != x else f"{x:.1%}"
+
+        lines = [f"{'agent':<10} {'team':<8} {'period':<11} {'scheduled':>10} {'adherence':>9} {'conformance':>11} "
+                 f"{'occupancy':>9}  notes"]
+        for _, r in table.iterrows():
+            lines.append(f"{str(r['agent'])[:10]:<10} {str(r['team'])[:8]:<8} {r['period']!s:<11} "
+                         f"{format_duration(r['scheduled_seconds']):>10} {pct(r['adherence']):>9} "
+                         f"{pct(r['conformance']):>11} {pct(r['occupancy']):>9}  {r['notes'] or ''}".rstrip())
+        click.echo("\n".join(lines))
+    return ExitCode.OK
+
+
 def main() -> None:
     """Console-script entry point."""
     cli(prog_name="hdkpi")
