@@ -167,7 +167,8 @@ def test_grouped_json_with_comparison_validates(tmp_path):
                and x["period"] == "2026-11-02T09:00+00:00")
     # tech calls in the 09:00 hour: c3 (09:10), c4 (09:15), c5 (09:20), c6 (09:25) → 4; previous hour 08:00: 0
     assert rec["value"] == 4 and rec["compare"] == {"period": "2026-11-02T08:00+00:00", "value": 0, "n": 0,
-                                                     "change": 4, "better": None}
+                                                     "change": 4, "better": None, "p_value": None,
+                                                     "significant": None}  # a count: no test
 
 
 def test_weekday_hour_grid_in_the_plain_table(tmp_path):

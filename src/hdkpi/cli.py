@@ -132,6 +132,8 @@ def input_options(fn: Callable[..., Any]) -> Callable[..., Any]:
                      show_default=True,
                      help="vendor: compute the KPIs a vendor defines differently (Zendesk one-touch FCR, "
                           "queue_log abandonment) as its dashboard does, for files read with its preset."),
+        click.option("--ci", type=click.FloatRange(50, 99.99), metavar="LEVEL",
+                     help="Confidence intervals at LEVEL %% (e.g. 95): Wilson for shares, t for means."),
         click.option("--business", is_flag=True,
                      help="Measure frt and resolution times in business time (the targets file's calendar)."),
         click.option("--compare", type=click.Choice(["previous"]),
@@ -282,9 +284,10 @@ def _run(command_name: str, *, files: tuple[str, ...], targets: str | None, fmt:
         raise UsageError("stdin (-) can be given only once")
     for plugin in plugins:
         message(f"hdkpi: loading plugin {plugin}", quiet)
+    ci = window_and_reading.pop("ci", None)
     options = RunOptions(files=list(files), targets_path=targets, mapping=dict(mapping), kpis=list(kpis),
                          overrides=dict(overrides), plugins=list(plugins), by=list(by), command=command_name,
-                         **window_and_reading)
+                         ci=ci / 100 if ci else None, **window_and_reading)
     if baseline and options.compare:
         raise UsageError("--baseline and --compare both fill the comparison columns; choose one")
     with progress_on_stderr(quiet) as progress:

@@ -97,6 +97,7 @@ def _fill(result: Result, figure: Figure) -> Result:
     result.n = figure.n
     result.numerator = figure.numerator
     result.denominator = figure.denominator
+    result.std = figure.std
     if figure.value is None and figure.note:
         result.notes.append(figure.note)
     return result
@@ -193,8 +194,8 @@ def _rows(table: "pd.DataFrame", dims: list[str], periods: Periods | None, templ
     import math
 
     out = []
-    for index, value, n, numerator, denominator in zip(table.index, table["value"], table["n"],
-                                                        table["numerator"], table["denominator"]):
+    for index, value, n, numerator, denominator, std in zip(table.index, table["value"], table["n"],
+                                                             table["numerator"], table["denominator"], table["std"]):
         parts = index if isinstance(index, tuple) else (index,)
         result = Result(kpi=template.kpi, title=template.title, unit=template.unit, direction=template.direction,
                         value=None, n=0, method=template.method, settings=template.settings,
@@ -210,6 +211,7 @@ def _rows(table: "pd.DataFrame", dims: list[str], periods: Periods | None, templ
             result.n = int(n)
             result.numerator = None if math.isnan(numerator) else float(numerator)
             result.denominator = None if math.isnan(denominator) else float(denominator)
+            result.std = None if math.isnan(std) else float(std)
             note = measure.missing_note(bool(dims))
             if not has_value and note:
                 result.notes.append(note)

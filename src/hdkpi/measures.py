@@ -28,6 +28,7 @@ class Figure:
     numerator: float | None = None
     denominator: float | None = None
     note: str | None = None  #: why value is None
+    std: float | None = None  #: sample standard deviation (ddof 1) of a mean's values, for its t-interval
 
 
 @dataclass
@@ -67,7 +68,7 @@ def _groupby(frame: "pd.DataFrame", keys: list["pd.Series"]):
 
 
 def _finish(table: "pd.DataFrame", value: "pd.Series", n: "pd.Series", numerator: "pd.Series | None" = None,
-            denominator: "pd.Series | None" = None) -> "pd.DataFrame":
+            denominator: "pd.Series | None" = None, std: "pd.Series | None" = None) -> "pd.DataFrame":
     import pandas as pd
 
     return pd.DataFrame({
@@ -75,6 +76,7 @@ def _finish(table: "pd.DataFrame", value: "pd.Series", n: "pd.Series", numerator
         "n": n.astype("int64"),
         "numerator": numerator.astype("float64") if numerator is not None else float("nan"),
         "denominator": denominator.astype("float64") if denominator is not None else float("nan"),
+        "std": std.astype("float64") if std is not None else float("nan"),
     }, index=table.index)
 
 
@@ -152,17 +154,21 @@ class _OverValues(Measure):
     def grouped_statistic(self, groups: Any) -> "pd.Series":
         raise NotImplementedError
 
+    spread: bool = field(default=False, init=False, repr=False)  #: a mean carries its std (t-interval)
+
     def overall(self) -> Figure:
         values = self.values.dropna()
         if values.empty:
             return Figure(value=None, n=0, note=f"no {self.of}")
-        return Figure(value=float(self.statistic(values)), n=int(values.size))
+        std = float(values.std(ddof=1)) if self.spread and values.size > 1 else None
+        return Figure(value=float(self.statistic(values)), n=int(values.size), std=std)
 
     def table(self, keys: list["pd.Series"]) -> "pd.DataFrame":
         groups = _groupby(self.values.astype("float64").to_frame("v"), keys)["v"]
         n = groups.count()
         value = self.grouped_statistic(groups).reindex(n.index).where(n > 0)
-        return _finish(n.to_frame(), value, n)
+        std = groups.std(ddof=1).reindex(n.index) if self.spread else None
+        return _finish(n.to_frame(), value, n, std=std)
 
     def behind(self, direction: str, threshold: float | None) -> tuple["pd.Series", "pd.Series | None"]:
         """The values beyond the target's threshold (every value when there is none)."""
@@ -177,6 +183,9 @@ class _OverValues(Measure):
 @dataclass
 class Mean(_OverValues):
     """Mean of the non-missing ``values``."""
+
+    def __post_init__(self) -> None:
+        self.spread = True
 
     def statistic(self, values: "pd.Series") -> float:
         return values.mean()

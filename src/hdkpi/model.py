@@ -46,6 +46,7 @@ class Target:
     segments: dict[str, "Target"] = field(default_factory=dict)  #: value → levels (``fail``/``warn``)
     min_volume: int | None = None  #: fewer records than this: no-data (None: the setting)
     business: bool = False  #: the KPI is measured in business time (business: true, or bd/bh thresholds)
+    confidence: float | None = None  #: judge by the confidence interval: a miss must be significant to fail
 
     @property
     def text(self) -> str:
@@ -75,6 +76,14 @@ class Comparison:
     value: float | None
     n: int
     change: float | None  #: value − previous value, machine units (for shares ×100 = points)
+    numerator: float | None = None  #: the earlier figure's basis, for the significance test
+    denominator: float | None = None
+    std: float | None = None
+    p_value: float | None = None  #: two-proportion (shares) or Welch (means) test of the change
+
+    @property
+    def significant(self) -> bool | None:
+        return None if self.p_value is None else self.p_value < 0.05
 
     def better(self, direction: str) -> bool | None:
         """True when the change is an improvement, False when worse, None when flat or unknown."""
@@ -101,6 +110,10 @@ class Result:
     notes: list[str] = field(default_factory=list)
     settings: dict[str, Any] = field(default_factory=dict)  #: the settings that shaped it
     compare: Comparison | None = None
+    std: float | None = None  #: sample std of a mean's values (for its t-interval)
+    ci_low: float | None = None  #: confidence interval (--ci, or a target's confidence)
+    ci_high: float | None = None
+    anomaly: bool = False  #: outside mean ± 3σ of the preceding periods of its series (--every)
 
     @property
     def key(self) -> tuple[str, tuple[tuple[str, str | None], ...]]:

@@ -52,6 +52,7 @@ class RunOptions:
     preset: str | None = None  #: --preset NAME or mapping file (default: detected)
     dayfirst: bool | None = None  #: --dayfirst / --monthfirst for numeric dates (default: from the values)
     definitions: str = "standard"  #: --definitions standard|vendor
+    ci: float | None = None  #: --ci 95 → 0.95: confidence intervals on shares and means
     progress: Any = None  #: called with a short message as each long stage starts (the CLI's spinner)
 
     def step(self, message: str) -> None:
@@ -337,7 +338,8 @@ def attach_previous(results: list["Result"], refs: list["KpiRef"], frames: dict[
             r.compare = Comparison(period=label, value=before_value, n=0, change=change)
             continue
         change = r.value - prev.value if r.value is not None and prev.value is not None else None
-        r.compare = Comparison(period=label, value=prev.value, n=prev.n, change=change)
+        r.compare = Comparison(period=label, value=prev.value, n=prev.n, change=change, numerator=prev.numerator,
+                               denominator=prev.denominator, std=prev.std)
 
 
 def add_segments(results: list["Result"], refs: list["KpiRef"], targets: "TargetsFile",
@@ -398,6 +400,18 @@ def vendor_definitions(refs: list["KpiRef"], datasets: list["Dataset"], wanted: 
     return out
 
 
+def annotate(results: list["Result"], options: RunOptions, settings: dict[str, Any]) -> None:
+    """Intervals (--ci), significance of comparisons, anomalies of period series: hdkpi.significance."""
+    from .significance import attach_intervals, attach_significance, flag_anomalies
+
+    if options.ci:
+        attach_intervals(results, options.ci)
+    if options.compare:
+        attach_significance(results)
+    if options.every:
+        flag_anomalies(results, int(settings["anomaly_window"]))
+
+
 def run(options: RunOptions) -> Report:
     from .evaluate import evaluate
     from .slicing import EVERY, TIME_DIMS, Slicing, week_start_number
@@ -432,6 +446,7 @@ def run(options: RunOptions) -> Report:
     results = slice_results(refs, frames, settings, window, slicing, options.compare)
     if targets is not None:
         results = add_segments(results, refs, targets, frames, settings, window, slicing)
+    annotate(results, options, settings)
     verdicts = evaluate(results, targets.targets if targets is not None else [], settings)
     report = Report(
         verdicts=verdicts,

@@ -132,6 +132,8 @@ SETTINGS: dict[str, SettingSpec] = {
                     "window of next_issue_avoidance"),
         SettingSpec("cost", None, _cost, "desk cost for cost_per_ticket: {amount: 12000, per: month}"),
         SettingSpec("week_start", "monday", _weekday, "first day of a week for --every week and --by week"),
+        SettingSpec("anomaly_window", 8.0, _count,
+                    "a period is an anomaly outside mean ± 3σ of this many preceding periods (--every)"),
         SettingSpec("min_volume", 0.0, _count,
                     "a group or period with fewer records (n) than this is no-data, not pass or fail"),
     )

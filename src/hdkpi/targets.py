@@ -391,7 +391,7 @@ def _read_target(c: _Collector, key: str, name: str, node: yaml.Node, unit: str,
             return None
         business = bool(levels.get("business")) or _in_business_units(levels)
         return Target(kpi=name, fail=levels.get("fail"), warn=levels.get("warn"), line=line, min_volume=min_volume,
-                      business=business)
+                      business=business, confidence=levels.get("confidence"))
     by, min_volume, segments, ok = None, None, {}, True
     for key_node, segment, value_node in items:
         if segment == "by":
@@ -455,6 +455,19 @@ def _read_levels(c: _Collector, key: str, node: yaml.Node, unit: str,
             min_volume = _min_volume(c, key, value_node)
             ok = ok and min_volume is not None
             continue
+        if level == "confidence":
+            value = c.scalar(value_node) if isinstance(value_node, yaml.ScalarNode) else None
+            if isinstance(value, str) and value.strip().endswith("%"):
+                try:
+                    value = float(value.strip()[:-1]) / 100
+                except ValueError:
+                    value = None
+            if isinstance(value, bool) or not isinstance(value, (int, float)) or not 0.5 <= value < 1:
+                c.add(value_node, f"target {key}: confidence must be a level such as 0.95 (or 95%)")
+                ok = False
+            else:
+                levels["confidence"] = float(value)  # type: ignore[assignment]
+            continue
         if level == "business":
             flag = c.scalar(value_node) if isinstance(value_node, yaml.ScalarNode) else None
             if not isinstance(flag, bool):
@@ -468,7 +481,8 @@ def _read_levels(c: _Collector, key: str, node: yaml.Node, unit: str,
                 levels["business"] = True  # type: ignore[assignment]
             continue
         if level not in LEVELS:
-            c.add(level_node, f"target {key}: " + _unknown(level, (*LEVELS, "min_volume", "business", "by"), "key"))
+            c.add(level_node, f"target {key}: " + _unknown(level, (*LEVELS, "min_volume", "business", "confidence",
+                                                                   "by"), "key"))
             ok = False
             continue
         threshold = _threshold(c, value_node, key, unit)

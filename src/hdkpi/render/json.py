@@ -52,6 +52,7 @@ def result_doc(v: Verdict) -> dict[str, Any]:
         "notes": list(r.notes),
         "target": target_doc(v.target), "status": v.status,
         "compare": compare_doc(r),
+        "ci_low": _number(r.ci_low), "ci_high": _number(r.ci_high), "anomaly": r.anomaly,
     }
 
 
@@ -60,7 +61,7 @@ def compare_doc(r: Any) -> dict[str, Any] | None:
     if c is None:
         return None
     return {"period": c.period, "value": _number(c.value), "n": int(c.n), "change": _number(c.change),
-            "better": c.better(r.direction)}
+            "better": c.better(r.direction), "p_value": _number(c.p_value), "significant": c.significant}
 
 
 def input_doc(s: InputSummary) -> dict[str, Any]:

@@ -27,7 +27,7 @@ from .base import (
     value_text,
 )
 
-RIGHT = {"Value", "n", "Basis", "Previous", "Change"}
+RIGHT = {"Value", "n", "Basis", "CI", "Previous", "Change"}
 #: with more periods than this, per-period rows fold into one trend line per series (JSON keeps them all)
 MAX_PERIOD_ROWS = 8
 #: piped output never needs a terminal: a fixed width, wrapped rather than cut
@@ -51,6 +51,8 @@ def headers(report: Report) -> tuple[str, ...]:
     if report.every and not folded(report):
         cols.append("Period")
     cols += ["Value", "n", "Basis"]
+    if any(v.result.ci_low is not None for v in shown(report)):
+        cols.append("CI")
     if report.compare and any(v.result.compare is not None for v in shown(report)):
         cols += ["Previous", "Change"]
     return (*cols, "Target", "Status", "Note")
@@ -80,9 +82,13 @@ def row(v: Verdict, report: Report, cols: tuple[str, ...], lang: str = "en") -> 
     if "Period" in cols:
         cells.append(r.period or _t("cell.all", lang, "all"))
     cells += [value_text(v), f"{r.n:,}", basis(v)]
+    if "CI" in cols:
+        cells.append(f"{format_value(r.ci_low, r.unit)} – {format_value(r.ci_high, r.unit)}"
+                     if r.ci_low is not None and r.ci_high is not None else "")
     if "Change" in cols:
         c = r.compare
-        cells += [format_value(c.value, r.unit) if c else "", format_change(c.change, r.unit) if c else ""]
+        mark = " *" if c is not None and c.significant else ""
+        cells += [format_value(c.value, r.unit) if c else "", format_change(c.change, r.unit) + mark if c else ""]
     overall = not r.group and r.period is None
     note = note_text(v) if overall or not r.has_value or v.status == "no-data" else ""
     return (*cells, v.target.text if v.target else "", status_label(v, lang), note)
@@ -147,6 +153,9 @@ def trend_lines(report: Report) -> list[str]:
         missed = [(status, sum(v.status == status for v in verdicts)) for status in ("fail", "warn")]
         marks = [f"{'✖' if status == 'fail' else '⚠'} {count} of {len(verdicts)} periods {status}"
                  for status, count in missed if count]
+        odd = [v.result.period for v in verdicts if v.result.anomaly]
+        if odd:
+            marks.append("⚑ anomaly " + ", ".join(str(p) for p in odd[:3]) + ("…" if len(odd) > 3 else ""))
         if last.result.compare is not None and last.result.compare.change is not None:
             line += f" ({format_change(last.result.compare.change, last.result.unit)} vs {last.result.compare.period})"
         lines.append(line + ("  " + ", ".join(marks) if marks else ""))
@@ -221,6 +230,9 @@ class TableFormatter(Formatter):
         if trends:
             title = trends_title(report) if self.lang == "en" else _t("section.trends", self.lang, "Trends")
             lines += ["", *_wrap(title), *(w for line in trends for w in _wrap(f"  {line}", 4))]
+        if "Change" in cols and any(v.result.compare is not None and v.result.compare.significant
+                                    for v in shown(report)):
+            lines += ["", "* the change is significant at the 5 % level (two-proportion or Welch test)"]
         lines += grid_lines(report)
         lines += ["", _t("section.inputs", self.lang, "Inputs"),
                   *(w for line in accounting_lines(report, self.lang) for w in _wrap(f"  {line}", 6))]

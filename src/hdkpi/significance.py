@@ -1,0 +1,90 @@
+"""Honest statistics on a run's figures, vectorised over every record at once.
+
+- ``--ci 95``: a Wilson interval for every share and a t-interval for every mean (medians and
+  percentiles have none), as ``ci_low``/``ci_high``.
+- ``--compare``: each change gets a p-value — a two-proportion test for shares, Welch's test for
+  means — so the nightly "vs yesterday" view does not cry wolf over noise.
+- ``--every``: a period outside the mean ± 3σ of the preceding N periods of its series is an
+  anomaly (the control-chart rule; N is the ``anomaly_window`` setting).
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:  # pragma: no cover
+    from .model import Result
+
+
+def _is_share(r: Result) -> bool:
+    return r.unit == "share" and r.numerator is not None and r.denominator is not None
+
+
+def attach_intervals(results: list[Result], confidence: float) -> None:
+    """ci_low/ci_high on every share (Wilson) and mean (t) that has a value."""
+    import numpy as np
+
+    from .stats import t_interval, wilson_interval
+
+    shares = [r for r in results if r.value is not None and _is_share(r) and r.denominator > 0
+              and 0 <= r.numerator <= r.denominator]
+    if shares:
+        low, high = wilson_interval(np.array([r.numerator for r in shares]), np.array([r.denominator for r in shares]),
+                                    confidence)
+        for r, lo, hi in zip(shares, np.atleast_1d(low), np.atleast_1d(high)):
+            r.ci_low, r.ci_high = float(lo), float(hi)
+    means = [r for r in results if r.value is not None and r.std is not None and r.n >= 2]
+    if means:
+        low, high = t_interval(np.array([r.value for r in means]), np.array([r.std for r in means]),
+                               np.array([r.n for r in means]), confidence)
+        for r, lo, hi in zip(means, np.atleast_1d(low), np.atleast_1d(high)):
+            r.ci_low, r.ci_high = float(lo), float(hi)
+
+
+def attach_significance(results: list[Result]) -> None:
+    """The p-value of each comparison: two-proportion test for shares, Welch's test for means."""
+    import numpy as np
+
+    from .stats import two_proportion_test, welch_test
+
+    shares = [r for r in results if r.compare is not None and _is_share(r) and r.compare.numerator is not None
+              and r.compare.denominator and r.denominator]
+    if shares:
+        _, p = two_proportion_test(np.array([r.numerator for r in shares]), np.array([r.denominator for r in shares]),
+                                   np.array([r.compare.numerator for r in shares]),
+                                   np.array([r.compare.denominator for r in shares]))
+        for r, value in zip(shares, np.atleast_1d(p)):
+            r.compare.p_value = None if np.isnan(value) else float(value)
+    means = [r for r in results if r.compare is not None and r.std is not None and r.compare.std is not None
+             and r.value is not None and r.compare.value is not None and r.n >= 2 and r.compare.n >= 2]
+    if means:
+        _, _, p = welch_test(np.array([r.value for r in means]), np.array([r.std for r in means]),
+                             np.array([r.n for r in means]), np.array([r.compare.value for r in means]),
+                             np.array([r.compare.std for r in means]), np.array([r.compare.n for r in means]))
+        for r, value in zip(means, np.atleast_1d(p)):
+            r.compare.p_value = None if np.isnan(value) else float(value)
+
+
+def flag_anomalies(results: list[Result], window: int, sigmas: float = 3.0) -> None:
+    """Mark periods outside mean ± sigmas·σ of the preceding ``window`` periods of their series."""
+    import numpy as np
+
+    from .stats import control_chart_flags
+
+    series: dict[tuple, list[Result]] = defaultdict(list)
+    for r in results:
+        if r.period is not None:
+            series[r.key].append(r)
+    if not series:
+        return
+    longest = max(len(s) for s in series.values())
+    if longest <= window:
+        return
+    table = np.full((len(series), longest), np.nan)
+    for i, records in enumerate(series.values()):
+        table[i, :len(records)] = [np.nan if r.value is None else r.value for r in records]
+    flags = control_chart_flags(table, window=window, sigmas=sigmas)
+    for i, records in enumerate(series.values()):
+        for j, r in enumerate(records):
+            r.anomaly = bool(flags[i, j])
