@@ -102,6 +102,13 @@ def _zone(ctx: click.Context, param: click.Parameter, value: str) -> str:
     return value
 
 
+def _stack(fn: Callable[..., Any], decorators: list[Callable[..., Any]]) -> Callable[..., Any]:
+    """Apply option decorators in the order they are listed (the first is the first in --help)."""
+    for decorator in reversed(decorators):
+        fn = decorator(fn)
+    return fn
+
+
 def input_options(fn: Callable[..., Any]) -> Callable[..., Any]:
     """Files and how to read them; window; KPIs; settings; plugins."""
     decorators = [
@@ -147,9 +154,7 @@ def input_options(fn: Callable[..., Any]) -> Callable[..., Any]:
                      help="Load KPIs from a .py file or module (repeatable)."),
         click.option("--strict", is_flag=True, help="Treat a targeted KPI with no data as a failure."),
     ]
-    for decorator in reversed(decorators):
-        fn = decorator(fn)
-    return fn
+    return _stack(fn, decorators)
 
 
 def output_options(fn: Callable[..., Any]) -> Callable[..., Any]:
@@ -177,9 +182,7 @@ def output_options(fn: Callable[..., Any]) -> Callable[..., Any]:
                      help="Print one line per targeted figure (status, KPI, group, value, target) instead."),
         click.option("--debug", is_flag=True, help="Show tracebacks of internal errors."),
     ]
-    for decorator in reversed(decorators):
-        fn = decorator(fn)
-    return fn
+    return _stack(fn, decorators)
 
 
 # -- terminal --------------------------------------------------------------------------
@@ -435,9 +438,7 @@ def _reading_options(fn: Callable[..., Any]) -> Callable[..., Any]:
                      help="Also consider the KPIs of this plugin (repeatable)."),
         click.option("--debug", is_flag=True, help="Show tracebacks of internal errors."),
     ]
-    for decorator in reversed(decorators):
-        fn = decorator(fn)
-    return fn
+    return _stack(fn, decorators)
 
 
 @cli.command()
