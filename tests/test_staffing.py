@@ -95,3 +95,17 @@ def test_examples_by_queue_run(tmp_path):
 def test_bad_options(tmp_path, args, fragment):
     result = CliRunner().invoke(cli, ["staffing", str(one_interval(tmp_path)), *args])
     assert result.exit_code == 2 and fragment in result.stderr
+
+
+def test_html_grid_is_self_contained_and_escaped(tmp_path):
+    path = tmp_path / "calls.csv"
+    path.write_text("call_id,offered_at,outcome,wait_seconds,talk_seconds,queue,agent\n"
+                    "1,2026-11-02T09:00:00Z,answered,5,180,<script>x</script>,a\n"
+                    "2,2026-11-02T09:10:00Z,answered,5,180,<script>x</script>,b\n")
+    out = tmp_path / "staffing.html"
+    result = CliRunner().invoke(cli, ["staffing", str(path), "--by", "queue", "-f", "html", "-o", str(out)])
+    assert result.exit_code == 0, result.stderr
+    page = out.read_text()
+    assert "<script>" not in page and "&lt;script&gt;" in page
+    assert "http://" not in page and "https://" not in page and "default-src 'none'" in page
+    assert '<th scope="row">Mon</th>' in page and "09:00" in page

@@ -634,15 +634,16 @@ def _seconds(ctx: click.Context, param: click.Parameter, value: str | None) -> f
 @click.option("--agents", type=click.IntRange(min=0), help="What-if: this many agents in every interval.")
 @click.option("--schedule", type=click.Path(dir_okay=False, exists=True),
               help="What-if: a CSV of weekday, interval (HH:MM), agents planned.")
-@click.option("-f", "--format", "fmt", type=click.Choice(["table", "json", "csv"]), default="table",
+@click.option("-f", "--format", "fmt", type=click.Choice(["table", "json", "csv", "html"]), default="table",
               show_default=True)
+@click.option("-o", "--output", "output", metavar="FILE", help="Write to FILE (atomically) instead of stdout.")
 @click.option("--debug", is_flag=True, help="Show tracebacks of internal errors.")
 @command
 def staffing(files: tuple[str, ...], preset: str | None, mapping: tuple, tz: str, start: str | None,
              end: str | None, interval: float, per: str, by: str | None, goal: str | None, answer_within: float | None,
              target_share: float | None, asa_goal: float | None, max_occupancy: float | None, shrinkage: float,
              model: str, patience: float | None, agents: int | None, schedule: str | None, fmt: str,
-             debug: bool) -> int:
+             output: str | None, debug: bool) -> int:
     """Agents required per interval (Erlang C, or A) for an answer-time goal, beside the agents who
     handled calls: is the desk staffed right at each hour of each weekday?
 
@@ -691,11 +692,16 @@ def staffing(files: tuple[str, ...], preset: str | None, mapping: tuple, tz: str
     cells, facts = staffing_table(calls, options)
     if fmt == "json":
         doc = {"staffing": facts, "intervals": json.loads(cells.to_json(orient="records"))}
-        click.echo(json.dumps(doc, indent=2, ensure_ascii=False))
+        text = json.dumps(doc, indent=2, ensure_ascii=False) + "\n"
     elif fmt == "csv":
-        click.echo(cells.to_csv(index=False, lineterminator="\n"), nl=False)
+        text = cells.to_csv(index=False, lineterminator="\n")
+    elif fmt == "html":
+        from .staffing import render_html
+
+        text = render_html(cells, facts, per, by)
     else:
-        click.echo(render_grid(cells, facts, per, by), nl=False)
+        text = render_grid(cells, facts, per, by)
+    emit(text, output)
     return ExitCode.OK
 
 

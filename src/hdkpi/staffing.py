@@ -181,7 +181,9 @@ def _grid(cells: "pd.DataFrame", facts: dict[str, Any], per: str) -> str:
              (f"; occupancy ≤ {facts['max_occupancy']:.0%}" if facts["max_occupancy"] else "") +
              (f"; patience {facts['patience_seconds']:.0f} s" if facts["patience_seconds"] else "") +
              f"; {facts['days']} days)", "cells: agents needed on the phones; '−' fewer agents handled calls than "
-             "needed (under-staffed), '+' many more (over-staffed)", ""]
+             "needed (under-staffed), '+' many more (over-staffed)",
+             "agents who handled calls: those with at least one answered call in the interval — a lower bound of "
+             "those on duty in quiet intervals", ""]
     intervals = sorted(cells["interval"].unique())
     order = [d for d in WEEKDAYS if d in set(cells[rows_key])] if per == "weekday" else sorted(cells[rows_key].unique())
     table = cells.set_index([rows_key, "interval"])
@@ -209,3 +211,66 @@ def _grid(cells: "pd.DataFrame", facts: dict[str, Any], per: str) -> str:
         lines += ["", "With the planned agents: " + f"{(cells['gap'] < 0).sum()} interval(s) short of the need, "
                   f"predicted service level {pd.Series(cells['planned_service_level']).mean():.0%} on average"]
     return "\n".join(lines) + "\n"
+
+
+def render_html(cells: "pd.DataFrame", facts: dict[str, Any], per: str, by: str | None = None) -> str:
+    """One self-contained page: the weekday × interval grid of agents required, each cell coloured by
+    whether the agents who handled calls fell short (red), matched (green) or exceeded it (blue)."""
+    from html import escape
+
+    from . import __version__
+
+    rows_key = "weekday" if per == "weekday" else "date"
+    groups = list(cells.groupby(by, sort=True)) if by else [(None, cells)]
+    goal = facts["goal"]
+    summary = (f"{facts['model']}; " + (f"goal {goal['share']:.0%} within {goal['within']:g} s; " if goal else "")
+               + (f"occupancy ≤ {facts['max_occupancy']:.0%}; " if facts["max_occupancy"] else "")
+               + f"shrinkage {facts['shrinkage']:.0%}; {facts['days']} days")
+    sections = []
+    for name, group in groups:
+        intervals = sorted(group["interval"].unique())
+        order = ([d for d in WEEKDAYS if d in set(group[rows_key])] if per == "weekday"
+                 else sorted(group[rows_key].unique()))
+        table = group.set_index([rows_key, "interval"])
+        head = "".join(f'<th scope="col">{escape(i)}</th>' for i in intervals)
+        body = []
+        for day in order:
+            tds = []
+            for i in intervals:
+                if (day, i) not in table.index:
+                    tds.append('<td class="none">·</td>')
+                    continue
+                row = table.loc[(day, i)]
+                flag = row["staffing"] if "staffing" in table else "ok"
+                mark = {"under": "−", "over": "+"}.get(flag, "")
+                tip = (f"{day} {i}: {row['offered']:.1f} calls, AHT {row['aht']:.0f} s, {row['traffic']:.2f} Erl; "
+                       f"need {int(row['required'])} (gross {int(row['required_gross'])})"
+                       + (f"; {row['actual_agents']:g} handled calls" if "actual_agents" in table else ""))
+                tds.append(f'<td class="{flag}" title="{escape(tip)}">{int(row["required"])}{mark}</td>')
+            body.append(f'<tr><th scope="row">{escape(str(day))}</th>{"".join(tds)}</tr>')
+        title = f"{escape(str(by))} = {escape(str(name))}" if by else "All calls"
+        sections.append(f"<section><h2>{title}</h2><table><thead><tr><th></th>{head}</tr></thead>"
+                        f"<tbody>{''.join(body)}</tbody></table></section>")
+    return f"""<!DOCTYPE html>
+<html lang="en"><head><meta charset="utf-8">
+<meta http-equiv="Content-Security-Policy" content="default-src 'none'; style-src 'unsafe-inline'">
+<title>hdkpi staffing</title>
+<style>
+body {{ font: 14px system-ui, sans-serif; margin: 24px; color: #1b1f24; }}
+table {{ border-collapse: collapse; margin: 8px 0 24px; }}
+th, td {{ padding: 4px 7px; text-align: right; border: 1px solid #e2e5e9; font-variant-numeric: tabular-nums; }}
+td.under {{ background: #fde2e1; color: #9b1c1c; font-weight: 700; }}
+td.over {{ background: #e1ecfd; color: #1c4a9b; }}
+td.ok {{ background: #e3f6e8; }}
+td.none {{ color: #9aa1a9; }}
+</style></head><body>
+<h1>Agents required per interval</h1>
+<p>{escape(summary)}. Cells: agents needed on the phones; <b>−</b> red: fewer agents handled calls than
+needed (under-staffed); <b>+</b> blue: many more (over-staffed). Hover a cell for its figures. Agents who
+handled calls are those with at least one answered call in the interval: in quiet intervals a lower bound of
+those on duty (hdkpi adherence measures logged-in time).</p>
+{''.join(sections)}
+<footer>hdkpi {escape(__version__)} · Erlang model: Poisson arrivals, exponential handle times, first come
+first served, one skill pool per table</footer>
+</body></html>
+"""
