@@ -153,6 +153,9 @@ def input_options(fn: Callable[..., Any]) -> Callable[..., Any]:
         click.option("--plugin", "plugins", multiple=True, metavar="FILE_OR_MODULE",
                      help="Load KPIs from a .py file or module (repeatable)."),
         click.option("--strict", is_flag=True, help="Treat a targeted KPI with no data as a failure."),
+        click.option("--cache", is_flag=True,
+                     help="Keep each parsed file (Parquet) for the next run; HDKPI_CACHE=DIR sets the place "
+                          "(default ~/.cache/hdkpi). An unchanged file is not parsed again."),
     ]
     return _stack(fn, decorators)
 
@@ -759,6 +762,32 @@ def adherence_command(schedule_file: str, states_file: str, calls_file: str | No
                          f"{pct(r['conformance']):>11} {pct(r['occupancy']):>9}  {r['notes'] or ''}".rstrip())
         click.echo("\n".join(lines))
     return ExitCode.OK
+
+
+@cli.group("cache")
+def cache_group() -> None:
+    """The parsed-data cache of --cache (HDKPI_CACHE=DIR, or ~/.cache/hdkpi)."""
+
+
+@cache_group.command("info")
+@click.option("--dir", "directory", type=click.Path(file_okay=False), help="The cache directory.")
+def cache_info(directory: str | None) -> None:
+    """Where the cache is, how many files it holds and their size."""
+    from .cache import info, resolve_dir
+
+    where = Path(directory) if directory else resolve_dir(True, None)
+    facts = info(where)  # type: ignore[arg-type]
+    click.echo(f"{facts['directory']}: {facts['entries']} file(s), {facts['bytes'] / 1e6:.1f} MB")
+
+
+@cache_group.command("clear")
+@click.option("--dir", "directory", type=click.Path(file_okay=False), help="The cache directory.")
+def cache_clear(directory: str | None) -> None:
+    """Remove every cached file."""
+    from .cache import clear, resolve_dir
+
+    where = Path(directory) if directory else resolve_dir(True, None)
+    click.echo(f"hdkpi: removed {clear(where)} cache file(s) from {where}", err=True)  # type: ignore[arg-type]
 
 
 def main() -> None:

@@ -52,6 +52,7 @@ class RunOptions:
     preset: str | None = None  #: --preset NAME or mapping file (default: detected)
     dayfirst: bool | None = None  #: --dayfirst / --monthfirst for numeric dates (default: from the values)
     definitions: str = "standard"  #: --definitions standard|vendor
+    cache: bool = False  #: --cache: keep parsed files for the next run (HDKPI_CACHE=DIR sets the place)
     ci: float | None = None  #: --ci 95 → 0.95: confidence intervals on shares and means
     progress: Any = None  #: called with a short message as each long stage starts (the CLI's spinner)
 
@@ -115,7 +116,18 @@ def load_datasets(options: RunOptions, targets: "TargetsFile | None") -> list["D
     from .load import PROGRESS
 
     PROGRESS.set(options.progress)
+    from . import cache
+
+    cache_dir = cache.resolve_dir(options.cache, targets.cache if targets is not None else None)
     for path in options.files:
+        key = cache.key_of(path, preset=wanted, mapping=file_mapping(options.kind, targets, options.mapping),
+                           tz=options.tz, kind=options.kind, dayfirst=options.dayfirst) if cache_dir else None
+        hit = cache.load(cache_dir, key) if cache_dir and key else None
+        if hit is not None:
+            options.step(f"{path}: from the cache")
+            datasets.append(hit[0])
+            headers.append(hit[1])
+            continue
         options.step(f"reading {path}")
         preset, raw = read_with_preset(path, wanted)
         options.step(f"checking {len(raw.frame):,} rows of {path} ({preset.name})")
@@ -136,6 +148,8 @@ def load_datasets(options: RunOptions, targets: "TargetsFile | None") -> list["D
         dataset = normalise(table, kind=kind, mapping=file_mapping(kind, targets, options.mapping), tz=options.tz)
         account_preset(dataset, preset, converted)
         datasets.append(dataset)
+        if cache_dir and key:
+            cache.store(cache_dir, key, dataset, list(raw.header))
     for fld, column in options.mapping.items():
         if not any(column in header for header in headers):
             available = sorted({c for header in headers for c in header})

@@ -38,7 +38,7 @@ if TYPE_CHECKING:  # pragma: no cover
     from .registry import KpiRef, Registry
 
 VERSION = 1
-TOP_KEYS = ("version", "settings", "calendar", "preset", "columns", "targets", "scorecards")
+TOP_KEYS = ("version", "settings", "calendar", "preset", "columns", "cache", "targets", "scorecards")
 LATER_KEYS: dict[str, str] = {}  # sections of DESIGN.md that this version refuses rather than ignores
 LEVELS = ("fail", "warn")
 _THRESHOLD = re.compile(r"^\s*(?P<op><=|>=|==|<|>)\s*(?P<quantity>\S.*?)\s*$")
@@ -59,6 +59,7 @@ class TargetsFile:
     calendar: Any = None  #: hdkpi.calendar.Calendar of the calendar: section
     preset: str | None = None  #: preset: NAME or mapping file (relative to the targets file)
     scorecards: dict[str, Any] = field(default_factory=dict)  #: name → hdkpi.scorecard.Scorecard
+    cache: str | None = None  #: cache: DIR (relative to the targets file) or true for the default place
 
 
 class ThresholdError(ValueError):
@@ -544,6 +545,16 @@ def parse_targets(text: str, path: str, registry: Registry) -> TargetsFile:
             result.preset = _read_preset(c, value_node, path)
         elif key == "scorecards":
             continue  # read last: a component's target defaults to its KPI's target
+        elif key == "cache":
+            value = c.scalar(value_node)
+            if value is True:
+                from .cache import default_dir
+
+                result.cache = str(default_dir())
+            elif isinstance(value, str) and value.strip():
+                result.cache = str(Path(path).parent / value.strip())
+            elif value not in (False, None, _BAD):
+                c.add(value_node, "cache: a directory, or true for the default place (~/.cache/hdkpi)")
         elif key == "columns":
             result.columns = _read_columns(c, value_node)
         elif key == "targets":
