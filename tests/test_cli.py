@@ -438,3 +438,17 @@ def test_a_failing_render_leaves_the_old_file_and_no_partial_one(runner, calls, 
     assert result.exit_code == ExitCode.INTERNAL
     assert out.read_text() == "the good old report"
     assert sorted(p.name for p in tmp_path.iterdir()) == ["calls.csv", "kpis.json"]
+
+
+def test_rejects_file_keeps_every_rejected_row_with_its_reason(runner, tmp_path):
+    bad = CALLS + "5,yesterday,,,10,100,answered,billing\n6,2026-11-02T08:05:00Z,,,10,-100,answered,=cmd\n"
+    f = write_csv(tmp_path, bad, "calls.csv")
+    out = tmp_path / "rejects.csv"
+    result = invoke(runner, ["report", str(f), "--kpi", "calls_offered", "--rejects", str(out)])
+    assert result.exit_code == 0 and "wrote 2 rejected row(s)" in result.stderr
+    import csv as csv_module
+
+    rows = list(csv_module.DictReader(out.open()))
+    assert [(r["data_row"], r["reason"], r["offered_at"]) for r in rows] == [
+        ("5", "offered_at: not a date", "yesterday"), ("6", "talk_seconds: negative", "2026-11-02T08:05:00Z")]
+    assert rows[1]["queue"] == "'=cmd"  # guarded for spreadsheets

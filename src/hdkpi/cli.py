@@ -176,6 +176,8 @@ def output_options(fn: Callable[..., Any]) -> Callable[..., Any]:
         click.option("--save-baseline", metavar="FILE",
                      help="Write this run's JSON report to FILE as the next baseline — only when the run "
                           "passes (a failing run never replaces a good baseline)."),
+        click.option("--rejects", "rejects_path", metavar="FILE",
+                     help="Write every rejected row (file, data row, reason, its cells as read) to FILE (CSV)."),
         click.option("--details", metavar="DIR",
                      help="Write, for each failing figure, the records behind it (one CSV each) into DIR."),
         click.option("--lang", type=click.Choice(["en", "fr", "es", "ru", "vi"]), default="en", show_default=True,
@@ -272,7 +274,8 @@ def cli() -> None:
 
 
 def _run(command_name: str, *, files: tuple[str, ...], targets: str | None, fmt: tuple[str, ...],
-         output: tuple[str, ...], quiet: bool, summary_only: bool, details: str | None, baseline: str | None,
+         output: tuple[str, ...], quiet: bool, summary_only: bool, details: str | None, rejects_path: str | None,
+         baseline: str | None,
          save_baseline: str | None, lang: str, mapping: tuple, overrides: tuple,
          kpis: tuple[str, ...], plugins: tuple[str, ...], by: tuple[str, ...], debug: bool = False,
          fail_on: str = "fail", **window_and_reading: Any) -> int:
@@ -293,7 +296,7 @@ def _run(command_name: str, *, files: tuple[str, ...], targets: str | None, fmt:
     ci = window_and_reading.pop("ci", None)
     options = RunOptions(files=list(files), targets_path=targets, mapping=dict(mapping), kpis=list(kpis),
                          overrides=dict(overrides), plugins=list(plugins), by=list(by), command=command_name,
-                         ci=ci / 100 if ci else None, **window_and_reading)
+                         ci=ci / 100 if ci else None, keep_rejects=bool(rejects_path), **window_and_reading)
     if baseline and options.compare:
         raise UsageError("--baseline and --compare both fill the comparison columns; choose one")
     with progress_on_stderr(quiet) as progress:
@@ -321,6 +324,11 @@ def _run(command_name: str, *, files: tuple[str, ...], targets: str | None, fmt:
         elif path is not None:
             emit(text, path)
             message(f"hdkpi: wrote {path}", quiet)
+    if rejects_path:
+        from .details import write_rejects
+
+        count = write_rejects(report, expand_path(rejects_path, report))
+        message(f"hdkpi: wrote {count} rejected row(s) to {rejects_path}", quiet)
     if details:
         from .details import write_details
 

@@ -10,7 +10,7 @@ group dimensions, restricted to the figure's group and period.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -33,6 +33,7 @@ class RunContext:
     window: Any
     slicing: Any
     periods: Any
+    rejected: list[Any] = field(default_factory=list)  #: per file, its rejected rows (with --rejects)
 
 
 def records_behind(report: "Report", kpi: str, group: dict[str, str | None] | None = None,
@@ -102,3 +103,17 @@ def write_details(report: "Report", directory: str) -> list[str]:
         write_atomic(path, text)
         written.append(path)
     return written
+
+
+def write_rejects(report: "Report", path: str) -> int:
+    """All rejected rows of every input, with file, data row and reason first; returns how many."""
+    import pandas as pd
+
+    from .output import guard, write_atomic
+
+    ctx: RunContext | None = getattr(report, "context", None)
+    parts = [frame for frame in (ctx.rejected if ctx else []) if len(frame)]
+    table = pd.concat(parts, ignore_index=True) if parts else pd.DataFrame(columns=["file", "data_row", "reason"])
+    text = table.map(lambda x: guard(x) if isinstance(x, str) else x).to_csv(index=False, lineterminator="\n")
+    write_atomic(path, text)
+    return len(table)

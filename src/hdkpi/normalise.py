@@ -51,6 +51,7 @@ class Dataset:
     summary: InputSummary
     rejects: "pd.DataFrame"  #: columns row, reason (one per rejected row)
     given: set[str] = field(default_factory=set)  #: canonical fields present in the file (not derived)
+    rejected_rows: "pd.DataFrame | None" = None  #: with --rejects: the rejected rows' cells and reasons
 
 
 def _key(name: str) -> str:

@@ -53,6 +53,7 @@ class RunOptions:
     dayfirst: bool | None = None  #: --dayfirst / --monthfirst for numeric dates (default: from the values)
     definitions: str = "standard"  #: --definitions standard|vendor
     cache: bool = False  #: --cache: keep parsed files for the next run (HDKPI_CACHE=DIR sets the place)
+    keep_rejects: bool = False  #: --rejects FILE: keep the rejected rows' cells
     ci: float | None = None  #: --ci 95 → 0.95: confidence intervals on shares and means
     progress: Any = None  #: called with a short message as each long stage starts (the CLI's spinner)
 
@@ -122,7 +123,7 @@ def load_datasets(options: RunOptions, targets: "TargetsFile | None") -> list["D
     for path in options.files:
         key = cache.key_of(path, preset=wanted, mapping=file_mapping(options.kind, targets, options.mapping),
                            tz=options.tz, kind=options.kind, dayfirst=options.dayfirst) if cache_dir else None
-        hit = cache.load(cache_dir, key) if cache_dir and key else None
+        hit = cache.load(cache_dir, key) if cache_dir and key and not options.keep_rejects else None
         if hit is not None:
             options.step(f"{path}: from the cache")
             datasets.append(hit[0])
@@ -148,7 +149,9 @@ def load_datasets(options: RunOptions, targets: "TargetsFile | None") -> list["D
         dataset = normalise(table, kind=kind, mapping=file_mapping(kind, targets, options.mapping), tz=options.tz)
         account_preset(dataset, preset, converted)
         datasets.append(dataset)
-        if cache_dir and key:
+        if options.keep_rejects:
+            dataset.rejected_rows = rejected_rows(path, raw, table, dataset, converted)
+        if cache_dir and key and not options.keep_rejects:
             cache.store(cache_dir, key, dataset, list(raw.header))
     for fld, column in options.mapping.items():
         if not any(column in header for header in headers):
@@ -156,6 +159,28 @@ def load_datasets(options: RunOptions, targets: "TargetsFile | None") -> list["D
             raise UsageError(f"--map {fld}={column}: no input has a column {column!r}; "
                              f"columns: {', '.join(available)}")
     return datasets
+
+
+def rejected_rows(path: str, raw: "RawTable", table: "RawTable", dataset: "Dataset", converted: Any) -> "pd.DataFrame":
+    """Every rejected source row with its reason and its cells as read, for ``--rejects FILE``."""
+    import pandas as pd
+
+    parts = []
+    if converted.rejected is not None and len(converted.rejected):
+        refused = raw.frame.loc[raw.frame.index.intersection(converted.rejected.index)]
+        parts.append(refused.assign(reason=converted.rejected.reindex(refused.index)))
+    if len(dataset.rejects):
+        rows = dataset.rejects.set_index("row")["reason"]
+        source = raw.frame if table is raw or table.frame.index.equals(raw.frame.index) else table.frame
+        found = source.loc[source.index.intersection(rows.index)]
+        parts.append(found.assign(reason=rows.reindex(found.index)))
+    if not parts:
+        return pd.DataFrame(columns=["file", "data_row", "reason"])
+    out = pd.concat(parts).sort_index()
+    out.insert(0, "reason", out.pop("reason"))
+    out.insert(0, "data_row", out.index)
+    out.insert(0, "file", path)
+    return out.reset_index(drop=True)
 
 
 def read_with_preset(path: str, wanted: str | None) -> tuple[Any, "RawTable"]:
@@ -480,7 +505,9 @@ def run(options: RunOptions) -> Report:
     from .details import RunContext
 
     report.context = RunContext(refs=refs, frames=frames, settings=settings, window=window, slicing=slicing,
-                                periods=periods_of(frames, window, slicing))
+                                periods=periods_of(frames, window, slicing),
+                                rejected=[d.rejected_rows for d in datasets if getattr(d, "rejected_rows", None)
+                                          is not None])
     return report
 
 
