@@ -24,6 +24,27 @@ Run (from the repository root, in the project's virtualenv)::
 
 The processes run in a temporary directory, so no ./targets.yaml is picked up. The
 machine is shared and noisy: read the median, and the minimum as the best case.
+
+``--duckdb`` (needs the ``bench`` extra: ``pip install -e '.[bench]'``) times, instead, for
+each shape overall / by-group / by-group-day and the 13 call KPIs of bench/duckdb_ref.py:
+
+    hdkpi    hdkpi report FILE --kind calls -f json --kpi … [--by queue [--every day]]
+    duckdb   python bench/duckdb_ref.py FILE --shape SHAPE --out …   (one GROUPING SETS query)
+    floor    pyarrow.csv reads the 8 columns those KPIs use, each with an explicit type
+
+in alternating order (hdkpi first in odd rounds, DuckDB first in even ones). Before any
+timing counts, it checks once that the file has no row hdkpi would reject
+(``duckdb_ref.py --validate``) and, after the first round of each shape, that hdkpi's and
+DuckDB's figures agree for every (KPI, group, period) record (bench/agree.py, in a child
+process); on the first disagreement it stops and prints no ratio. It prints the paired
+ratios hdkpi/DuckDB and hdkpi/floor (the ratio within each round, median and range over the
+rounds), median and minimum wall times, and peak RSS; then the goals of issue 9 met or missed.
+``--gz`` adds the same runs on FILE.gz (made once with ``gzip -6`` beside FILE), all three
+reading the .gz::
+
+    python bench/generate.py 1000000 /tmp/bench/calls_1m.csv
+    python bench/run.py /tmp/bench/calls_1m.csv --duckdb --gz --repeat 3
+    python bench/run.py /tmp/bench/calls_1m.csv --duckdb --repeat 1 --only by-group-day --profile by-group-day
 """
 
 from __future__ import annotations
@@ -51,6 +72,20 @@ FLOOR = ("import sys; from pyarrow import csv; "
          "t = csv.read_csv(sys.argv[1], convert_options=csv.ConvertOptions(include_columns=sys.argv[2].split(','))); "
          "print(t.num_rows)")
 STARTUP = "import hdkpi.cli, hdkpi.pipeline, pandas, pyarrow.csv"
+BENCH = Path(__file__).resolve().parent
+#: the read floor of --duckdb: duckdb_ref.USED_TYPES as pyarrow types, every column typed explicitly
+TYPED_FLOOR = (
+    "import sys, pyarrow as pa; from pyarrow import csv; "
+    "types = {'offered_at': pa.timestamp('s', tz='UTC'), 'wait_seconds': pa.float64(), "
+    "'talk_seconds': pa.float64(), 'hold_seconds': pa.float64(), 'acw_seconds': pa.float64(), "
+    "'outcome': pa.string(), 'queue': pa.string(), 'transferred': pa.bool_()}; "
+    "t = csv.read_csv(sys.argv[1], convert_options=csv.ConvertOptions(include_columns=list(types), "
+    "column_types=types)); print(t.num_rows)"
+)
+#: --duckdb shapes: name → hdkpi slicing options (duckdb_ref.SHAPES has the same names)
+DUCKDB_SHAPES = {"overall": [], "by-group": ["--by", "queue"], "by-group-day": ["--by", "queue", "--every", "day"]}
+#: issue 9's goals (paired ratios; RSS in MiB)
+GOAL_DUCKDB_10M, GOAL_DUCKDB_STRETCH, GOAL_DUCKDB_1M, GOAL_FLOOR, GOAL_GZ, GOAL_RSS_MIB = 1.25, 1.1, 1.5, 2.0, 1.2, 2560
 
 
 @dataclass
@@ -166,6 +201,194 @@ def profile(shape: Shape, workdir: str, top: int) -> None:
         pstats.Stats(prof, stream=sys.stdout).strip_dirs().sort_stats(key).print_stats(top)
 
 
+def duckdb_kpis() -> list[str]:
+    sys.path.insert(0, str(BENCH))
+    from duckdb_ref import KPIS  # bench/ is not a package; importing it does not import duckdb
+
+    return list(KPIS)
+
+
+def gzipped(path: str) -> str:
+    """FILE.gz beside FILE, made once (``gzip -6``) and reused while newer than FILE."""
+    target = Path(path + ".gz")
+    if not target.exists() or target.stat().st_mtime < Path(path).stat().st_mtime:
+        print(f"gzip -6 {path} → {target}", file=sys.stderr, flush=True)
+        partial = target.with_name(target.name + ".part")
+        with open(partial, "wb") as out:
+            subprocess.run(["gzip", "-6", "-c", path], stdout=out, check=True)
+        os.replace(partial, target)
+    return str(target)
+
+
+def child_json(argv: list[str]) -> tuple[int, dict]:
+    """Run a bench helper that prints one JSON line; its exit code and that line."""
+    import json
+
+    done = subprocess.run(argv, capture_output=True, text=True)
+    if not done.stdout.strip():
+        raise SystemExit(f"failed ({done.returncode}): {' '.join(argv)}\n{done.stderr}")
+    return done.returncode, json.loads(done.stdout.strip().splitlines()[-1])
+
+
+@dataclass
+class Trio:
+    """One shape on one input: hdkpi, the DuckDB reference and the read floor, measured in the same rounds."""
+
+    variant: str  #: csv or gz
+    shape: str
+    path: str
+    hdkpi: Shape
+    duckdb: Shape
+    floor: Shape  #: shared by the trios of a variant (one floor run per round)
+    agreement: dict | None = None
+
+    def paired(self, other: Shape) -> list[float]:
+        """hdkpi's wall time ÷ ``other``'s, round by round."""
+        return [a.wall / b.wall for a, b in zip(self.hdkpi.samples, other.samples)]
+
+
+def duckdb_trios(path: str, variants: list[str], shapes: list[str], workdir: str) -> list[Trio]:
+    kpi_args = [arg for name in duckdb_kpis() for arg in ("--kpi", name)]
+    trios = []
+    for variant in variants:
+        source = gzipped(path) if variant == "gz" else path
+        floor = Shape(f"floor {variant}", [sys.executable, "-c", TYPED_FLOOR, source])
+        for shape in shapes:
+            hdkpi = Shape(f"hdkpi {shape} {variant}",
+                          [*hdkpi_argv(), "report", source, "--kind", "calls", "-f", "json", *kpi_args,
+                           *DUCKDB_SHAPES[shape]])
+            out = str(Path(workdir) / f"duckdb-{shape}-{variant}.json")
+            duck = Shape(f"duckdb {shape} {variant}",
+                         [sys.executable, str(BENCH / "duckdb_ref.py"), source, "--shape", shape, "--out", out])
+            trios.append(Trio(variant, shape, source, hdkpi, duck, floor))
+    return trios
+
+
+def run_trios(trios: list[Trio], repeat: int, workdir: str) -> None:
+    """Round-robin: every round runs each variant's floor, then hdkpi and DuckDB of each shape, the pair in
+    alternating order. After the first round of a shape, hdkpi's and DuckDB's figures must agree."""
+    devnull = str(Path(workdir) / "floor.out")
+    for round_ in range(repeat):
+        floors_done = set()
+        for trio in trios:
+            if trio.floor.name not in floors_done:
+                floors_done.add(trio.floor.name)
+                sample = measure(trio.floor.argv, workdir, devnull)
+                trio.floor.samples.append(sample)
+                log(round_, repeat, trio.floor.name, sample)
+            report = str(Path(workdir) / f"hdkpi-{trio.shape}-{trio.variant}.json")
+            pair = [trio.hdkpi, trio.duckdb] if round_ % 2 == 0 else [trio.duckdb, trio.hdkpi]
+            for shape in pair:
+                sample = measure(shape.argv, workdir, report if shape is trio.hdkpi else devnull)
+                shape.samples.append(sample)
+                log(round_, repeat, shape.name, sample)
+            if trio.agreement is None:
+                code, trio.agreement = child_json([sys.executable, str(BENCH / "agree.py"), report,
+                                                   trio.duckdb.argv[-1]])
+                trio.hdkpi.records = trio.agreement["records"]
+                trio.hdkpi.output_bytes = Path(report).stat().st_size
+                print(f"  agreement {trio.shape} {trio.variant}: {trio.agreement}", file=sys.stderr, flush=True)
+                if code != 0 or not trio.agreement["agree"]:
+                    print(f"\nFIGURES DISAGREE for {trio.shape} ({trio.variant}), first mismatches:")
+                    for problem in trio.agreement["problems"]:
+                        print(f"  {problem}")
+                    raise SystemExit("hdkpi and DuckDB disagree: no timing counts, no ratio printed")
+
+
+def log(round_: int, repeat: int, name: str, sample: Sample) -> None:
+    print(f"  round {round_ + 1}/{repeat} {name:<24} {sample.wall:7.2f} s  {sample.rss_mb:7.0f} MiB",
+          file=sys.stderr, flush=True)
+
+
+def spread(values: list[float]) -> str:
+    return f"{statistics.median(values):.2f} ({min(values):.2f}–{max(values):.2f})"
+
+
+def duckdb_table(trios: list[Trio]) -> str:
+    lines = [
+        "| input | shape | records | hdkpi median / min (s) | DuckDB median / min (s) | floor median / min (s) "
+        "| hdkpi ÷ DuckDB, paired: median (range) | hdkpi ÷ floor, paired: median (range) "
+        "| peak RSS hdkpi / DuckDB / floor (MiB) | CPU median hdkpi / DuckDB (s) |",
+        "|---|---|---:|---:|---:|---:|---:|---:|---:|---:|",
+    ]
+    for t in trios:
+        h, d, f = t.hdkpi, t.duckdb, t.floor
+        rss = " / ".join(f"{max(s.rss_mb for s in x.samples):.0f}" for x in (h, d, f))
+        lines.append(
+            f"| {t.variant} | {t.shape} | {h.records:,} | {h.median('wall'):.2f} / {h.minimum('wall'):.2f} "
+            f"| {d.median('wall'):.2f} / {d.minimum('wall'):.2f} | {f.median('wall'):.2f} / {f.minimum('wall'):.2f} "
+            f"| {spread(t.paired(d))} | {spread(t.paired(f))} | {rss} "
+            f"| {h.median('cpu'):.2f} / {d.median('cpu'):.2f} |")
+    return "\n".join(lines)
+
+
+def goals(trios: list[Trio], rows: int) -> list[str]:
+    """Issue 9's goals for these trios: met or missed, by how much (paired medians)."""
+    big = rows >= 5_000_000
+    out = []
+
+    def verdict(value: float, limit: float) -> str:
+        return "met" if value <= limit else f"MISSED by {value / limit:.2f}×"
+
+    for t in trios:
+        vs_duck = statistics.median(t.paired(t.duckdb))
+        vs_floor = statistics.median(t.paired(t.floor))
+        rss = max(s.rss_mb for s in t.hdkpi.samples)
+        label = f"{t.shape} ({t.variant})"
+        if t.variant == "gz":
+            out.append(f"{label}: hdkpi/DuckDB on the same .gz {vs_duck:.2f}× — goal ≤ {GOAL_GZ}×: "
+                       f"{verdict(vs_duck, GOAL_GZ)}")
+            continue
+        if big:
+            out.append(f"{label}: hdkpi/DuckDB {vs_duck:.2f}× — goal ≤ {GOAL_DUCKDB_10M}× (stretch "
+                       f"{GOAL_DUCKDB_STRETCH}×): {verdict(vs_duck, GOAL_DUCKDB_10M)}")
+        else:
+            out.append(f"{label}: hdkpi/DuckDB {vs_duck:.2f}× — goal ≤ {GOAL_DUCKDB_1M}× at 1 M rows: "
+                       f"{verdict(vs_duck, GOAL_DUCKDB_1M)}; 10 M goal ≤ {GOAL_DUCKDB_10M}×: "
+                       f"{verdict(vs_duck, GOAL_DUCKDB_10M)}")
+        out.append(f"{label}: hdkpi/floor {vs_floor:.2f}× — goal ≤ {GOAL_FLOOR}× (set for 10 M rows): "
+                   f"{verdict(vs_floor, GOAL_FLOOR)}; peak RSS {rss:.0f} MiB — goal ≤ {GOAL_RSS_MIB} MiB "
+                   f"(10 M rows): {verdict(rss, GOAL_RSS_MIB)}")
+    return out
+
+
+def duckdb_main(args: argparse.Namespace, path: str, rows: int, size: int) -> int:
+    try:
+        import importlib.metadata as metadata
+
+        version = metadata.version("duckdb")  # not imported here: this process must stay small (see measure)
+    except metadata.PackageNotFoundError:
+        raise SystemExit("--duckdb needs DuckDB: pip install -e '.[bench]'") from None
+    if args.kind != "calls":
+        raise SystemExit("--duckdb compares the call KPIs: use a calls export")
+    shapes = [s for s in DUCKDB_SHAPES if not args.only or s in args.only]
+    variants = ["csv", "gz"] if args.gz else ["csv"]
+    kpis = duckdb_kpis()
+    print(f"{path}: {rows:,} rows, {size / 2**20:.0f} MiB; {len(kpis)} KPIs: {', '.join(kpis)}")
+    print(f"python {sys.version.split()[0]}, duckdb {version}, {os.cpu_count()} CPUs, {args.repeat} rounds, "
+          f"shapes {', '.join(shapes)}, inputs {', '.join(variants)}", flush=True)
+    code, checked = child_json([sys.executable, str(BENCH / "duckdb_ref.py"), path, "--validate"])
+    print(f"rows hdkpi would reject or derive (duckdb_ref.py --validate): {checked}\n", flush=True)
+    if code != 0:
+        raise SystemExit("the input has rows hdkpi rejects or derives; the reference does not: use a "
+                         "bench/generate.py file")
+    with tempfile.TemporaryDirectory(prefix="hdkpi-bench-") as workdir:
+        trios = duckdb_trios(path, variants, shapes, workdir)
+        run_trios(trios, args.repeat, workdir)
+        print("figures: hdkpi and DuckDB agree on every record of every shape "
+              f"({', '.join(f'{t.shape} {t.variant}: {t.hdkpi.records:,}' for t in trios)})\n")
+        print(duckdb_table(trios))
+        print()
+        for line in goals(trios, rows):
+            print(f"- {line}")
+        if args.profile:
+            wanted = next((t.hdkpi for t in trios if t.shape == args.profile), None)
+            if wanted is None:
+                raise SystemExit(f"--profile {args.profile}: shapes are {', '.join(shapes)}")
+            profile(wanted, workdir, args.top)
+    return 0
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0],
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
@@ -173,18 +396,24 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--kind", choices=tuple(GROUP_DIM), default="calls")
     parser.add_argument("--repeat", type=int, default=3, help="runs per shape (default 3)")
     parser.add_argument("--only", action="append", metavar="SHAPE",
-                        help="run only this shape (repeatable; 'overall' is always run, for the ratio)")
+                        help="run only this shape (repeatable; 'overall' is always run, for the ratio, "
+                             "except with --duckdb)")
     parser.add_argument("--profile", metavar="SHAPE", help="also cProfile one run of SHAPE (e.g. by-group-day)")
     parser.add_argument("--top", type=int, default=25, help="rows of the profile listings (default 25)")
+    parser.add_argument("--duckdb", action="store_true",
+                        help="time hdkpi against the DuckDB reference and the typed read floor (calls)")
+    parser.add_argument("--gz", action="store_true", help="with --duckdb: also all of it on FILE.gz")
     args = parser.parse_args(argv)
     path = str(Path(args.file).resolve())
+    size = Path(path).stat().st_size
+    with open(path, "rb") as handle:
+        rows = sum(chunk.count(b"\n") for chunk in iter(lambda: handle.read(1 << 24), b"")) - 1
+    if args.duckdb:
+        return duckdb_main(args, path, rows, size)
     kpis = kpi_names(args.kind)
     shapes = shapes_for(path, args.kind, kpis)
     if args.only:
         shapes = [s for s in shapes if s.name in {*args.only, "overall"}]
-    size = Path(path).stat().st_size
-    with open(path, "rb") as handle:
-        rows = sum(chunk.count(b"\n") for chunk in iter(lambda: handle.read(1 << 24), b"")) - 1
     print(f"{path}: {rows:,} rows, {size / 2**20:.0f} MiB; {len(kpis)} KPIs: {', '.join(kpis)}")
     print(f"python {sys.version.split()[0]}, {os.cpu_count()} CPUs, {args.repeat} rounds\n", flush=True)
     with tempfile.TemporaryDirectory(prefix="hdkpi-bench-") as workdir:
