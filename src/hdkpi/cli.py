@@ -260,7 +260,36 @@ def progress_on_stderr(quiet: bool):
 
 # -- commands --------------------------------------------------------------------------
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100},
+class HdkpiGroup(click.Group):
+    """Click's usage errors as one line, like every other error of hdkpi (exit 2)."""
+
+    def main(self, *args: Any, **kwargs: Any) -> Any:
+        standalone = kwargs.pop("standalone_mode", True)
+        try:
+            return super().main(*args, standalone_mode=False, **kwargs)
+        except click.exceptions.UsageError as exc:
+            if not standalone:
+                raise
+            where = f"{exc.ctx.command_path}: " if exc.ctx is not None and exc.ctx.command_path else ""
+            click.echo(f"hdkpi: error: {where}{exc.format_message()} (see --help)", err=True)
+            sys.exit(ExitCode.USAGE)
+        except click.ClickException as exc:
+            if not standalone:
+                raise
+            exc.show()
+            sys.exit(exc.exit_code)
+        except click.exceptions.Abort:
+            if not standalone:
+                raise
+            click.echo("hdkpi: aborted", err=True)
+            sys.exit(1)
+        except click.exceptions.Exit as exc:
+            if not standalone:
+                raise
+            sys.exit(exc.exit_code)
+
+
+@click.group(cls=HdkpiGroup, context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100},
              epilog=EXIT_CODES_HELP)
 @click.version_option(__version__, "-V", "--version", prog_name="hdkpi")
 def cli() -> None:

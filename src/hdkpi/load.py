@@ -299,6 +299,9 @@ def _read_csv(source: "bytes | str", path: str, header: list[str], delimiter: st
             message = message[len("CSV parse error: "):]
         raise InputError(f"not a readable {_delimiter_name(delimiter)}-separated file: {message}",
                          path=path) from None
+    except UnicodeDecodeError as exc:
+        raise InputError(f"not readable as {encoding} text (byte 0x{exc.object[exc.start]:02x} at {exc.start}); "
+                         "save it as UTF-8, or it is not a text export", path=path) from None
     except (OSError, pa.ArrowException) as exc:
         raise InputError(f"cannot read: {exc}", path=path) from None
 

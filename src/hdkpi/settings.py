@@ -7,6 +7,7 @@ Durations are stored in seconds; a bare number in a duration setting is seconds.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
@@ -28,6 +29,8 @@ def _duration(name: str, value: Any) -> float:
     if isinstance(value, (int, float)):
         if value < 0:
             raise UsageError(f"setting {name}: {value!r} is negative")
+        if not math.isfinite(value):
+            raise UsageError(f"setting {name}: {value!r} is not a finite duration")
         return float(value)
     text = str(value).strip()
     try:
@@ -41,9 +44,12 @@ def _number(name: str, value: Any) -> float:
     if isinstance(value, bool):
         raise UsageError(f"setting {name}: expected a number, got {value!r}")
     try:
-        return float(value)
+        number = float(value)
     except (TypeError, ValueError):
         raise UsageError(f"setting {name}: expected a number, got {value!r}") from None
+    if not math.isfinite(number):
+        raise UsageError(f"setting {name}: {value!r} is not a finite number")
+    return number
 
 
 def _choice(choices: tuple[str, ...]) -> Callable[[str, Any], str]:

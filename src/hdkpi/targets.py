@@ -21,6 +21,7 @@ problem is collected before one :class:`~hdkpi.errors.TargetsError` is raised.
 from __future__ import annotations
 
 import difflib
+import math
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -83,6 +84,8 @@ def parse_threshold(text: str, unit: str, kpi_name: str, calendar: Any = None) -
     except ValueError:
         raise ThresholdError(f"{quantity!r} is not a number with a unit; "
                              f"write e.g. {kpi_name}: {example}") from None
+    if not math.isfinite(number):
+        raise ThresholdError(f"{quantity!r} is not a finite number; write e.g. {kpi_name}: {example}")
     suggestion = f'"{op} {_num(number)}'
     if unit == "seconds":
         if suffix in BUSINESS_UNITS:

@@ -76,6 +76,8 @@ def parse_duration(text: str | int | float, *, what: str = "duration", business:
         raise UsageError(f"{what}: unknown duration unit {unit!r} in {text!r}; use s, m, h, d or w")
     if value < 0:
         raise UsageError(f"{what}: {text!r} is negative")
+    if not math.isfinite(value):
+        raise UsageError(f"{what}: {text!r} is not a finite duration")
     return value * DURATION_UNITS[unit]
 
 

@@ -74,9 +74,21 @@ class MappingPreset(Preset):
         try:
             data = yaml.safe_load(Path(path).read_text(encoding="utf-8"))
         except FileNotFoundError:
-            raise UsageError(f"--preset {path}: no such mapping file") from None
+            raise UsageError("no such mapping file", path=str(path)) from None
+        except IsADirectoryError:
+            raise UsageError("is a directory, not a mapping file (.yaml)", path=str(path)) from None
+        except UnicodeDecodeError as exc:
+            raise UsageError(f"not UTF-8 text (byte {exc.start}); save the mapping file as UTF-8",
+                             path=str(path)) from None
+        except OSError as exc:
+            raise UsageError(f"cannot read the mapping file: {exc.strerror}", path=str(path)) from None
+        except yaml.MarkedYAMLError as exc:
+            mark = exc.problem_mark or exc.context_mark
+            problem = " ".join(str(exc.problem or exc.context or "invalid YAML").split())
+            raise UsageError(f"not a valid mapping file: {problem}", path=str(path),
+                             line=mark.line + 1 if mark else None, column=mark.column + 1 if mark else None) from None
         except yaml.YAMLError as exc:
-            raise UsageError(f"--preset {path}: not valid YAML: {exc}") from None
+            raise UsageError(f"not a valid mapping file: {' '.join(str(exc).split())}", path=str(path)) from None
         return cls.from_dict(data, str(path))
 
     @classmethod
@@ -93,7 +105,10 @@ class MappingPreset(Preset):
             raise UsageError(f"{where}: kind must be one of {', '.join(SCHEMAS)}")
         known = set(field_names(kind))
         rules: dict[str, FieldRule] = {}
-        for name, spec in (data.get("fields") or {}).items():
+        fields_spec = data.get("fields") or {}
+        if not isinstance(fields_spec, dict):
+            raise UsageError(f"{where}: fields must be a mapping of canonical field: column")
+        for name, spec in fields_spec.items():
             if name not in known:
                 raise UsageError(f"{where}: {name!r} is not a {kind} field; fields: {', '.join(sorted(known))}")
             if isinstance(spec, str):
@@ -104,12 +119,20 @@ class MappingPreset(Preset):
             if extra:
                 raise UsageError(f"{where}: field {name}: unknown key {sorted(extra)[0]!r}")
             values = spec.get("values")
+            if values is not None and not isinstance(values, dict):
+                raise UsageError(f"{where}: field {name}: values must be a mapping of source text: value")
+            scale = spec.get("scale")
+            if scale is not None and (isinstance(scale, bool) or not isinstance(scale, (int, float))):
+                raise UsageError(f"{where}: field {name}: scale must be a number, e.g. scale: 60")
+            date_format = spec.get("date_format")
+            if date_format is not None and not isinstance(date_format, str):
+                raise UsageError(f"{where}: field {name}: date_format must be a strftime text such as \"%d/%m/%Y\"")
             rules[name] = FieldRule(
                 column=spec["column"],
                 values={str(k).strip().lower(): ("" if v is None else str(v)) for k, v in values.items()}
                 if values else None,
-                scale=float(spec["scale"]) if spec.get("scale") is not None else None,
-                date_format=spec.get("date_format"),
+                scale=float(scale) if scale is not None else None,
+                date_format=date_format,
             )
         return cls(name=str(data.get("name") or Path(source).stem), kind=kind, title=str(data.get("title", "")),
                    reference=str(data.get("reference", "")), notes=tuple(data.get("notes") or ()),
