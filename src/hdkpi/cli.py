@@ -77,6 +77,22 @@ def command(fn: Callable[..., int | None]) -> Callable[..., None]:
 
 # -- shared options --------------------------------------------------------------------
 
+def checked_mapping(pairs: tuple[tuple[str, str], ...]) -> dict[str, str]:
+    """--map pairs as a dict, refusing a field mapped twice or a column feeding two fields."""
+    from .errors import UsageError
+
+    fields: dict[str, str] = {}
+    columns: dict[str, str] = {}
+    for fld, column in pairs:
+        if fld in fields and fields[fld] != column:
+            raise UsageError(f"--map {fld}= is given twice ({fields[fld]!r} and {column!r}); keep one")
+        if column in columns and columns[column] != fld:
+            raise UsageError(f"--map: column {column!r} is mapped to both {columns[column]} and {fld}; a column "
+                             "feeds one field")
+        fields[fld], columns[column] = column, fld
+    return fields
+
+
 class KeyValue(click.ParamType):
     """``FIELD=COLUMN`` / ``key=value``; a bad value exits 2 through ``self.fail``."""
 
@@ -323,7 +339,7 @@ def _run(command_name: str, *, files: tuple[str, ...], targets: str | None, fmt:
     for plugin in plugins:
         message(f"hdkpi: loading plugin {plugin}", quiet)
     ci = window_and_reading.pop("ci", None)
-    options = RunOptions(files=list(files), targets_path=targets, mapping=dict(mapping), kpis=list(kpis),
+    options = RunOptions(files=list(files), targets_path=targets, mapping=checked_mapping(mapping), kpis=list(kpis),
                          overrides=dict(overrides), plugins=list(plugins), by=list(by), command=command_name,
                          ci=ci / 100 if ci else None, keep_rejects=bool(rejects_path), **window_and_reading)
     if baseline and options.compare:
@@ -495,8 +511,8 @@ def inspect(files: tuple[str, ...], preset: str | None, kind: str | None, mappin
     from .inspect import inspect_files, render_text
     from .pipeline import RunOptions
 
-    docs = inspect_files(RunOptions(files=list(files), preset=preset, kind=kind, mapping=dict(mapping), tz=tz,
-                                    plugins=list(plugins)))
+    docs = inspect_files(RunOptions(files=list(files), preset=preset, kind=kind, mapping=checked_mapping(mapping),
+                                    tz=tz, plugins=list(plugins)))
     click.echo(json.dumps(docs, indent=2, ensure_ascii=False) if fmt == "json" else render_text(docs))
     return ExitCode.OK
 
@@ -518,8 +534,8 @@ def init(files: tuple[str, ...], preset: str | None, kind: str | None, mapping: 
 
     if Path(output).exists() and not force:
         raise UsageError(f"{output} exists; give --force to overwrite it, or -o another file")
-    docs = inspect_files(RunOptions(files=list(files), preset=preset, kind=kind, mapping=dict(mapping), tz=tz,
-                                    plugins=list(plugins)))
+    docs = inspect_files(RunOptions(files=list(files), preset=preset, kind=kind, mapping=checked_mapping(mapping),
+                                    tz=tz, plugins=list(plugins)))
     write_atomic(output, starter_targets(docs))
     click.echo(f"hdkpi: wrote {output}; next: hdkpi check {' '.join(files)}" + ("" if output == DEFAULT_TARGETS
                                                                                else f" -t {output}"), err=True)
@@ -552,8 +568,9 @@ def show(kpi_name: str, files: tuple[str, ...], preset: str | None, kind: str | 
     if targets is None and Path(DEFAULT_TARGETS).is_file():
         targets = DEFAULT_TARGETS
     wanted = dict(group)
-    report = run(RunOptions(files=list(files), targets_path=targets, preset=preset, kind=kind, mapping=dict(mapping),
-                            tz=tz, plugins=list(plugins), kpis=[kpi_name], by=list(wanted), every=every,
+    report = run(RunOptions(files=list(files), targets_path=targets, preset=preset, kind=kind,
+                            mapping=checked_mapping(mapping), tz=tz, plugins=list(plugins), kpis=[kpi_name],
+                            by=list(wanted), every=every,
                             start=start, end=end))
     verdict = next((v for v in report.verdicts if v.result.group == wanted and v.result.period == period), None)
     if verdict is None:
@@ -600,8 +617,9 @@ def scorecard(name: str, files: tuple[str, ...], preset: str | None, kind: str |
     if name not in cards:
         raise UsageError(f"no scorecard {name!r} in {targets}; scorecards: {', '.join(cards) or 'none'}")
     card = cards[name]
-    report = run(RunOptions(files=list(files), targets_path=targets, preset=preset, kind=kind, mapping=dict(mapping),
-                            tz=tz, plugins=list(plugins), kpis=[c.ref.name for c in card.components],
+    report = run(RunOptions(files=list(files), targets_path=targets, preset=preset, kind=kind,
+                            mapping=checked_mapping(mapping), tz=tz, plugins=list(plugins),
+                            kpis=[c.ref.name for c in card.components],
                             by=[card.by] if card.by else [], start=start, end=end, command="scorecard"))
     table = rate(card, report)
     if fmt == "json":
@@ -719,7 +737,8 @@ def staffing(files: tuple[str, ...], preset: str | None, mapping: tuple, tz: str
         plan = pd.read_csv(schedule, dtype=str)
         if not {"weekday", "interval", "agents"} <= set(plan.columns):
             raise UsageError(f"--schedule {schedule}: needs columns weekday, interval, agents")
-    datasets = load_datasets(RunOptions(files=list(files), preset=preset, mapping=dict(mapping), tz=tz), None)
+    datasets = load_datasets(RunOptions(files=list(files), preset=preset, mapping=checked_mapping(mapping), tz=tz),
+                             None)
     calls = combine(datasets).get("calls")
     if calls is None:
         raise UsageError("staffing needs a calls export")

@@ -78,9 +78,14 @@ def resolve_columns(raw: "RawTable", kind: str, mapping: dict[str, str]) -> dict
         if fld in known and column in raw.header:
             resolved[fld] = column
     taken = set(resolved.values())
+    spelled: dict[str, str] = {}
     for column in raw.header:
         fld = _key(column)
-        if fld in known and fld not in resolved and column not in taken:
+        if fld in known and fld not in mapping and column not in taken:
+            if fld in spelled:
+                raise InputError(f"columns {spelled[fld]!r} and {column!r} both name the field {fld}; rename one, "
+                                 f"or choose with --map {fld}=COLUMN", path=raw.path, line=1)
+            spelled[fld] = column
             resolved[fld] = column
     return resolved
 

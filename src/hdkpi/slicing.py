@@ -21,6 +21,7 @@ if TYPE_CHECKING:  # pragma: no cover
     from .select import Window
 
 EVERY = ("hour", "day", "week", "month")
+MAX_PERIODS = 100_000  #: beyond this a period series is a mistake (a stray 1900 date), not a report
 TIME_DIMS = ("hour", "weekday", "date", "week", "month")
 ANCHORS = ("offered_at", "created_at", "resolved_at", "responded_at")  #: the times KPIs are placed by
 WEEKDAYS = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
@@ -106,6 +107,12 @@ def make_periods(every: str, first: datetime, last: datetime, tz: str, week_star
     if every not in EVERY:
         raise UsageError(f"--every {every!r}: use one of {', '.join(EVERY)}")
     first_ts, last_ts = pd.Timestamp(first).tz_convert("UTC"), pd.Timestamp(last).tz_convert("UTC")
+    size = {"hour": 3600, "day": 86400, "week": 604800, "month": 2629746}[every]
+    count = (last_ts - first_ts).total_seconds() / size
+    if count > MAX_PERIODS:
+        raise UsageError(f"--every {every} from {first_ts:%Y-%m-%d} to {last_ts:%Y-%m-%d} makes about {count:,.0f} "
+                         f"periods (more than {MAX_PERIODS:,}); narrow the window with --from/--to, or use a longer "
+                         "period")
     if every == "hour":
         starts = pd.date_range(first_ts.floor("h"), last_ts.floor("h"), freq="h", tz="UTC")
         ends = starts + pd.Timedelta(hours=1)

@@ -55,8 +55,11 @@ def to_iso(text: "pd.Series", *, column: str, path: str, dayfirst: bool | None =
         if sample.str.match(_ISO).mean() > 0.5:  # ISO (the odd bad cell is normalise's to reject)
             return text
         if sample.str.match(_EPOCH).all():
-            unit = "ms" if sample.str.len().max() >= 13 else "s"
-            parsed = pd.to_datetime(pd.to_numeric(text, errors="coerce"), unit=unit, utc=True)
+            # seconds (10 digits) or milliseconds (13) decided per cell: exports mix them
+            digits = text.astype("str").str.strip().str.split(".").str[0].str.len()
+            number = pd.to_numeric(text, errors="coerce")
+            seconds = number.where(digits < 13, number / 1000)
+            parsed = pd.to_datetime(seconds, unit="s", utc=True)
             return _written(text, parsed, with_offset=True)
         fmt = _guess(present.astype(str).str.strip(), column=column, path=path, dayfirst=dayfirst)
         if fmt is None:  # no known layout: normalise rejects each row as "not a date", counted

@@ -24,6 +24,7 @@ a number (minutes → seconds). ``date_format`` gives a strftime format when det
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -171,9 +172,13 @@ class MappingPreset(Preset):
             if schema[name].type == "datetime":
                 text = to_iso(text, column=column, path=raw.path, dayfirst=self.dayfirst, fmt=rule.date_format)
             out[name] = text
+        produced = {re.sub(r"[\s\-]+", "_", name.strip().lower()) for name in out}
         for column in raw.header:  # everything else stays, as dimensions for --by
             if column not in used_columns and column not in out:
-                out[column] = raw.frame[column]
+                key = re.sub(r"[\s\-]+", "_", column.strip().lower())
+                # a column spelled like a field this preset fills (Zendesk's Requester name beside the
+                # requester id) keeps its data under a name that cannot be taken for the field
+                out[f"{column} (as exported)" if key in produced else column] = raw.frame[column]
         frame = pd.DataFrame(out, index=raw.frame.index)
         table = RawTable(path=raw.path, frame=frame, header=list(frame.columns), delimiter=raw.delimiter)
         return Converted(table=table, read=len(raw.frame), rules={n: r.text() for n, r in self.fields.items()})
