@@ -28,6 +28,8 @@ PROGRESS: ContextVar[Callable[[str], None] | None] = ContextVar("PROGRESS", defa
 PROGRESS_FROM_BYTES = 8 << 20
 BLOCK_BYTES = 1 << 24
 _HEAD_BYTES = 1 << 16
+_HEADER_LIMIT = 1 << 24
+csv.field_size_limit(_HEADER_LIMIT)  # a header may hold a huge cell; the csv module's default is 128 KiB
 
 
 @dataclass
@@ -163,10 +165,13 @@ def _looks_binary(head: bytes) -> bool:
 
 
 def peek(path: str) -> str:
-    """The first 64 KiB of a file as text (decompressed), for preset detection; stdin is not peeked."""
+    """The first 64 KiB of a file as text (decompressed), for preset detection; stdin is not peeked, and
+    a binary file gives nothing to detect (read_table then refuses it with the reason)."""
     if path == "-":
         return ""
     head = _read_head(_open_source(path), path)
+    if _looks_binary(head):
+        return ""
     return _decode(head, detect_encoding(head))
 
 
@@ -218,13 +223,21 @@ def _zip_member(p: Path, path: str, member: str | None = None) -> bytes:
 
 
 def _read_head(source: "bytes | str", path: str) -> bytes:
+    """The first 64 KiB — or more, up to 16 MiB, until the header line ends (a huge column name)."""
     import pyarrow as pa
 
     if isinstance(source, bytes):
-        return source[:_HEAD_BYTES]
+        head = source[:_HEAD_BYTES]
+        return head if b"\n" in head or len(source) <= _HEAD_BYTES else source[:_HEADER_LIMIT]
     try:
         with pa.input_stream(source, compression="detect") as stream:
-            return stream.read(_HEAD_BYTES)
+            head = stream.read(_HEAD_BYTES)
+            while b"\n" not in head and len(head) < _HEADER_LIMIT:
+                more = stream.read(_HEAD_BYTES)
+                if not more:
+                    break
+                head += more
+            return head
     except (OSError, pa.ArrowException) as exc:
         raise InputError(f"cannot read: {exc}", path=path) from None
 
@@ -297,13 +310,34 @@ def _read_csv(source: "bytes | str", path: str, header: list[str], delimiter: st
         message = str(exc).splitlines()[0]
         if message.startswith("CSV parse error: "):
             message = message[len("CSV parse error: "):]
+        line = None
+        if message.startswith("Expected ") and ": " in message:
+            counts, _, row = message.partition(": ")
+            line = _line_of(source, row)
+            message = f"{counts} (a ragged row: fix its delimiters or quotes)" if line else message
         raise InputError(f"not a readable {_delimiter_name(delimiter)}-separated file: {message}",
-                         path=path) from None
+                         path=path, line=line) from None
     except UnicodeDecodeError as exc:
         raise InputError(f"not readable as {encoding} text (byte 0x{exc.object[exc.start]:02x} at {exc.start}); "
                          "save it as UTF-8, or it is not a text export", path=path) from None
     except (OSError, pa.ArrowException) as exc:
         raise InputError(f"cannot read: {exc}", path=path) from None
+
+
+def _line_of(source: "bytes | str", row: str) -> int | None:
+    """The line number where a row's text stands (for an error message; files up to 256 MiB)."""
+    import pyarrow as pa
+
+    try:
+        if isinstance(source, bytes):
+            data = source
+        else:
+            with pa.input_stream(source, compression="detect") as stream:
+                data = stream.read(1 << 28)
+    except (OSError, pa.ArrowException):
+        return None
+    at = data.find(row.encode("utf-8", errors="replace"))
+    return None if at < 0 else data.count(b"\n", 0, at) + 1
 
 
 def _delimiter_name(delimiter: str) -> str:
