@@ -69,11 +69,34 @@ def read_table(path: str, encoding: str | None = None) -> RawTable:
     header = next(csv.reader([first_line], delimiter=delimiter))
     header = _check_header([h.strip() for h in header], path)
     table = _read_csv(source, path, header, delimiter, encoding)
+    _check_swallowed_rows(table, source, path, delimiter, len(header))
     frame = table.to_pandas()
     frame.columns = header
     frame.index = range(1, len(frame) + 1)
     return RawTable(path=path, frame=frame, header=header, delimiter=delimiter)
 
+
+def _check_swallowed_rows(table: Any, source: "bytes | str", path: str, delimiter: str, width: int) -> None:
+    """A quote opened and never closed makes the next records part of one cell; refuse it rather than
+    lose those rows silently. Only cells holding a line break are looked at (few, and vectorised)."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    if width < 3:
+        return
+    for column in table.columns:
+        if not pa.types.is_string(column.type):
+            continue
+        multi = pc.match_substring(column, "\n")
+        if not pc.any(multi).as_py():
+            continue
+        for cell in pc.filter(column, multi).to_pylist():
+            for inner in cell.split("\n")[1:]:
+                if inner.count(delimiter) >= width - 1:  # a whole record inside one cell
+                    first = cell.split("\n")[0]
+                    line = _line_of(source, '"' + first) or _line_of(source, first)
+                    raise InputError("a quote opened here is never closed: the records after it are swallowed "
+                                     "into one cell (close the quote, or export again)", path=path, line=line)
 
 def _as_text_table(table: "Any", path: str, delimiter: str) -> RawTable:
     """Any Arrow table as a RawTable of text cells (hdkpi types values itself, with reasons)."""
