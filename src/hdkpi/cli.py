@@ -169,6 +169,13 @@ def input_options(fn: Callable[..., Any]) -> Callable[..., Any]:
         click.option("--plugin", "plugins", multiple=True, metavar="FILE_OR_MODULE",
                      help="Load KPIs from a .py file or module (repeatable)."),
         click.option("--strict", is_flag=True, help="Treat a targeted KPI with no data as a failure."),
+        click.option("--engine", type=click.Choice(["pandas", "dask"]), default="pandas", show_default=True,
+                     help="dask: the same KPIs over data larger than memory or on a cluster (pip install "
+                          "'hdkpi[dask]'); FILES may then be globs, directories or URLs."),
+        click.option("--scheduler", metavar="ADDRESS",
+                     help="With --engine dask: tcp://host:8786 (default: a local cluster), or threads/synchronous."),
+        click.option("--blocksize", metavar="SIZE",
+                     help="With --engine dask: CSV block size (default 64MiB; 0: whole files)."),
         click.option("--cache", is_flag=True,
                      help="Keep each parsed file (Parquet) for the next run; HDKPI_CACHE=DIR sets the place "
                           "(default ~/.cache/hdkpi). An unchanged file is not parsed again."),
@@ -325,7 +332,7 @@ def _run(command_name: str, *, files: tuple[str, ...], targets: str | None, fmt:
          kpis: tuple[str, ...], plugins: tuple[str, ...], by: tuple[str, ...], debug: bool = False,
          fail_on: str = "fail", **window_and_reading: Any) -> int:
     from .errors import UsageError
-    from .pipeline import RunOptions, run
+    from .pipeline import RunOptions, run_with_engine
     from .render import Format, get_formatter
 
     if targets is None and Path(DEFAULT_TARGETS).is_file():
@@ -338,6 +345,11 @@ def _run(command_name: str, *, files: tuple[str, ...], targets: str | None, fmt:
         raise UsageError("stdin (-) can be given only once")
     for plugin in plugins:
         message(f"hdkpi: loading plugin {plugin}", quiet)
+    engine = window_and_reading.pop("engine", "pandas")
+    scheduler = window_and_reading.pop("scheduler", None)
+    blocksize = window_and_reading.pop("blocksize", None)
+    if engine == "pandas" and (scheduler or blocksize):
+        raise UsageError("--scheduler and --blocksize go with --engine dask")
     ci = window_and_reading.pop("ci", None)
     options = RunOptions(files=list(files), targets_path=targets, mapping=checked_mapping(mapping), kpis=list(kpis),
                          overrides=dict(overrides), plugins=list(plugins), by=list(by), command=command_name,
@@ -346,7 +358,7 @@ def _run(command_name: str, *, files: tuple[str, ...], targets: str | None, fmt:
         raise UsageError("--baseline and --compare both fill the comparison columns; choose one")
     with progress_on_stderr(quiet) as progress:
         options.progress = progress
-        report = run(options)
+        report = run_with_engine(options, engine, scheduler, blocksize)
     if baseline:
         from .baseline import attach_baseline
 

@@ -60,6 +60,34 @@ class Measure:
         that was measured when there is one. Used by ``--details`` and ``hdkpi show``."""
         raise NotImplementedError
 
+    # -- two-phase aggregation (engines that see the rows in pieces: hdkpi.engine_dask) ----------
+    #
+    # ``partial(keys)`` reduces this measure's rows to sufficient statistics per key combination:
+    # a DataFrame with the key columns ``_k0``, ``_k1``… (a constant ``_k0`` when ``keys`` is
+    # empty) and the statistic columns of the class. Partials of any split of the rows into
+    # pieces, concatenated, give through ``finish`` exactly what ``table`` gives on all rows, and
+    # through ``figure`` (partials of ``partial([])``) exactly what ``overall`` gives. ``combine``
+    # reduces concatenated partials to one row per key (same columns), so they can be merged in a
+    # tree. ``finish``/``figure`` read only parameters (q, scale, goal, cost, periods…) from
+    # ``self``, so the measure a KPI function returns for an empty frame can finish for all rows.
+
+    def partial(self, keys: list["pd.Series"]) -> "pd.DataFrame":  # pragma: no cover - abstract
+        """Sufficient statistics per key combination of this measure's rows."""
+        raise NotImplementedError(f"{type(self).__name__} has no partial aggregation")
+
+    def combine(self, partials: "pd.DataFrame") -> "pd.DataFrame":  # pragma: no cover - abstract
+        """Concatenated partials reduced to one row per key combination (the same columns)."""
+        raise NotImplementedError(f"{type(self).__name__} has no partial aggregation")
+
+    def finish(self, partials: "pd.DataFrame", names: list[str]) -> "pd.DataFrame":  # pragma: no cover
+        """The table of ``table(keys)`` from concatenated partials of ``partial(keys)``; ``names``
+        are the keys' names (their number is the number of key columns)."""
+        raise NotImplementedError(f"{type(self).__name__} has no partial aggregation")
+
+    def figure(self, partials: "pd.DataFrame") -> Figure:  # pragma: no cover - abstract
+        """The figure of ``overall()`` from concatenated partials of ``partial([])``."""
+        raise NotImplementedError(f"{type(self).__name__} has no partial aggregation")
+
 
 def _groupby(frame: "pd.DataFrame", keys: list["pd.Series"]):
     """Group ``frame`` by aligned key Series; missing key values are a group of their own."""
@@ -85,6 +113,72 @@ def _flag(mask: "pd.Series") -> "pd.Series":
     return mask.fillna(False).astype(bool)
 
 
+# -- helpers of the two-phase aggregation ---------------------------------------------------
+
+def _keys_or_constant(keys: list["pd.Series"], index: "pd.Index") -> list["pd.Series"]:
+    """The keys of a partial: the given ones, or one constant key for the overall figure."""
+    import numpy as np
+    import pandas as pd
+
+    return keys or [pd.Series(np.zeros(len(index), dtype="int64"), index=index)]
+
+
+def _groupby_with(frame: "pd.DataFrame", keys: list["pd.Series"], *extra: "pd.Series"):
+    """Group by the keys (as ``_k0``…, a constant when none) and ``extra`` Series under their own names."""
+    named = [k.rename(f"_k{i}") for i, k in enumerate(_keys_or_constant(keys, frame.index))]
+    return frame.groupby([*named, *extra], dropna=False, sort=False, observed=True)
+
+
+def _key_columns(partials: "pd.DataFrame") -> list[str]:
+    return [c for c in partials.columns if isinstance(c, str) and c.startswith("_k")]
+
+
+def _grouped_sums(parts: "pd.DataFrame", keys: list["pd.Series"]) -> "pd.DataFrame":
+    """Partial: the columns of ``parts`` summed per key combination, keys as columns ``_k0``…"""
+    return _groupby(parts, _keys_or_constant(keys, parts.index)).sum().reset_index()
+
+
+def _regroup(partials: "pd.DataFrame", extra: tuple[str, ...] = ()):
+    """Concatenated partials grouped by their key columns (and ``extra`` columns)."""
+    return partials.groupby([*_key_columns(partials), *extra], dropna=False, sort=False, observed=True)
+
+
+def _combine_sums(partials: "pd.DataFrame", columns: list[str], extra: tuple[str, ...] = ()) -> "pd.DataFrame":
+    return _regroup(partials, extra)[columns].sum().reset_index()
+
+
+def _indexed(combined: "pd.DataFrame", names: list[str]) -> "pd.DataFrame":
+    """Combined partials indexed like ``table``: by ``_k0``… (one level per key)."""
+    if len(_key_columns(combined)) != max(len(names), 1):
+        raise ValueError(f"partials with {len(_key_columns(combined))} key columns finished with keys {names}")
+    return combined.set_index(_key_columns(combined))
+
+
+def coarsen(partials: "pd.DataFrame", keep: list[int]) -> "pd.DataFrame":
+    """Partials by fewer keys: only the key columns at positions ``keep`` (renumbered ``_k0``…; none
+    kept: the constant key of an overall figure). The rows are not merged — ``combine``, ``finish``
+    and ``figure`` do that — so the partials of ``(queue, period)`` give those of ``queue``, of
+    ``period`` and of the overall figure exactly."""
+    import numpy as np
+
+    keys = _key_columns(partials)
+    rest = [c for c in partials.columns if c not in keys]
+    out = partials[[keys[i] for i in keep] + rest].rename(columns={keys[i]: f"_k{j}" for j, i in enumerate(keep)})
+    if not keep:
+        out.insert(0, "_k0", np.zeros(len(out), dtype="int64"))
+    return out
+
+
+def concat_partials(partials: "list[pd.DataFrame]") -> "pd.DataFrame":
+    """Partials of several pieces as one frame; pieces without rows do not decide the column types."""
+    import pandas as pd
+
+    full = [p for p in partials if len(p)]
+    if not full:
+        return partials[0] if partials else pd.DataFrame()
+    return full[0] if len(full) == 1 else pd.concat(full, ignore_index=True)
+
+
 @dataclass
 class Count(Measure):
     """Rows where ``mask`` is true. n = value."""
@@ -104,6 +198,21 @@ class Count(Measure):
 
     def empty(self) -> Figure:
         return Figure(value=0.0, n=0)
+
+    def partial(self, keys: list["pd.Series"]) -> "pd.DataFrame":
+        """Columns: keys, c (rows where mask is true)."""
+        return _grouped_sums(_flag(self.mask).to_frame("c"), keys)
+
+    def combine(self, partials: "pd.DataFrame") -> "pd.DataFrame":
+        return _combine_sums(partials, ["c"])
+
+    def finish(self, partials: "pd.DataFrame", names: list[str]) -> "pd.DataFrame":
+        counts = _indexed(self.combine(partials), names)
+        return _finish(counts, counts["c"], counts["c"])
+
+    def figure(self, partials: "pd.DataFrame") -> Figure:
+        count = int(partials["c"].sum())
+        return Figure(value=float(count), n=count)
 
 
 @dataclass
@@ -139,6 +248,27 @@ class Share(Measure):
 
     def empty(self) -> Figure:
         return Figure(value=None, n=0, numerator=0.0, denominator=0.0, note=f"no {self.of}")
+
+    def partial(self, keys: list["pd.Series"]) -> "pd.DataFrame":
+        """Columns: keys, num (numerator rows in the denominator), den (denominator rows)."""
+        import pandas as pd
+
+        den = _flag(self.denominator)
+        return _grouped_sums(pd.DataFrame({"num": _flag(self.numerator) & den, "den": den}), keys)
+
+    def combine(self, partials: "pd.DataFrame") -> "pd.DataFrame":
+        return _combine_sums(partials, ["num", "den"])
+
+    def finish(self, partials: "pd.DataFrame", names: list[str]) -> "pd.DataFrame":
+        sums = _indexed(self.combine(partials), names)
+        value = (sums["num"] / sums["den"]).where(sums["den"] > 0)
+        return _finish(sums, value, sums["den"], sums["num"], sums["den"])
+
+    def figure(self, partials: "pd.DataFrame") -> Figure:
+        num, den = int(partials["num"].sum()), int(partials["den"].sum())
+        if den == 0:
+            return Figure(value=None, n=0, numerator=float(num), denominator=0.0, note=f"no {self.of}")
+        return Figure(value=num / den, n=den, numerator=float(num), denominator=float(den))
 
 
 @dataclass
@@ -193,6 +323,48 @@ class Mean(_OverValues):
     def grouped_statistic(self, groups: Any) -> "pd.Series":
         return groups.mean()
 
+    def partial(self, keys: list["pd.Series"]) -> "pd.DataFrame":
+        """Columns: keys, n (values), s (their sum), m2 (sum of squared deviations from the piece's
+        mean of the group: merged exactly by Chan's formula, without the cancellation of Σx²)."""
+        values = self.values.astype("float64")
+        groups = _groupby(values.to_frame("v"), _keys_or_constant(keys, values.index))["v"]
+        n = groups.count()
+        out = n.to_frame("n")
+        out["s"] = groups.sum()
+        out["m2"] = (groups.var(ddof=0) * n).fillna(0.0)
+        return out.reset_index()
+
+    def combine(self, partials: "pd.DataFrame") -> "pd.DataFrame":
+        import numpy as np
+
+        grouped = _regroup(partials)
+        total_n, total_s = grouped["n"].transform("sum"), grouped["s"].transform("sum")
+        n = partials["n"].to_numpy("float64")
+        with np.errstate(invalid="ignore", divide="ignore"):
+            shift = np.where(n > 0, partials["s"].to_numpy("float64") / n
+                             - (total_s / total_n).to_numpy("float64"), 0.0)
+        merged = partials.assign(m2=partials["m2"] + n * shift * shift)
+        return _combine_sums(merged, ["n", "s", "m2"])
+
+    def finish(self, partials: "pd.DataFrame", names: list[str]) -> "pd.DataFrame":
+        import numpy as np
+
+        sums = _indexed(self.combine(partials), names)
+        n = sums["n"]
+        value = (sums["s"] / n).where(n > 0)
+        std = np.sqrt(sums["m2"] / (n - 1)).where(n > 1)
+        return _finish(sums, value, n, std=std)
+
+    def figure(self, partials: "pd.DataFrame") -> Figure:
+        import math
+
+        combined = self.combine(partials)
+        n = int(combined["n"].sum())
+        if n == 0:
+            return Figure(value=None, n=0, note=f"no {self.of}")
+        s, m2 = float(combined["s"].sum()), float(combined["m2"].sum())
+        return Figure(value=s / n, n=n, std=math.sqrt(m2 / (n - 1)) if n > 1 else None)
+
 
 @dataclass
 class Quantile(_OverValues):
@@ -206,6 +378,38 @@ class Quantile(_OverValues):
     def grouped_statistic(self, groups: Any) -> "pd.Series":
         return groups.quantile(self.q, interpolation="linear")
 
+    def partial(self, keys: list["pd.Series"]) -> "pd.DataFrame":
+        """Columns: keys, v (a value; NaN for the missing ones), c (how often it occurs). Exact: every
+        value is kept, counted once per distinct value of a group (whole seconds repeat a lot)."""
+        values = self.values.astype("float64").rename("v")
+        return _groupby_with(values.to_frame(), keys, values).size().rename("c").reset_index()
+
+    def combine(self, partials: "pd.DataFrame") -> "pd.DataFrame":
+        return _combine_sums(partials, ["c"], extra=("v",))
+
+    def _expanded(self, combined: "pd.DataFrame") -> tuple["pd.DataFrame", "pd.Series"]:
+        """(every non-missing value as a row, with its keys; the number of values per key)."""
+        present = combined["v"].notna()
+        n = combined.assign(c=combined["c"].where(present, 0)).groupby(
+            _key_columns(combined), dropna=False, sort=False, observed=True)["c"].sum()
+        values = combined[present]
+        return values.loc[values.index.repeat(values["c"])], n
+
+    def finish(self, partials: "pd.DataFrame", names: list[str]) -> "pd.DataFrame":
+        combined = self.combine(partials)
+        _indexed(combined.iloc[:0], names)  # checks the number of keys
+        values, n = self._expanded(combined)
+        value = self.grouped_statistic(values.groupby(_key_columns(values), dropna=False, sort=False,
+                                                      observed=True)["v"]).reindex(n.index).where(n > 0)
+        return _finish(n.to_frame(), value, n)
+
+    def figure(self, partials: "pd.DataFrame") -> Figure:
+        values, _ = self._expanded(self.combine(partials))
+        if values.empty:
+            return Figure(value=None, n=0, note=f"no {self.of}")
+        v = values["v"].reset_index(drop=True)
+        return Figure(value=float(self.statistic(v)), n=int(v.size))
+
 
 @dataclass
 class Max(_OverValues):
@@ -216,6 +420,27 @@ class Max(_OverValues):
 
     def grouped_statistic(self, groups: Any) -> "pd.Series":
         return groups.max()
+
+    def partial(self, keys: list["pd.Series"]) -> "pd.DataFrame":
+        """Columns: keys, n (values), mx (the largest; NaN without values)."""
+        values = self.values.astype("float64")
+        groups = _groupby(values.to_frame("v"), _keys_or_constant(keys, values.index))["v"]
+        out = groups.count().to_frame("n")
+        out["mx"] = groups.max()
+        return out.reset_index()
+
+    def combine(self, partials: "pd.DataFrame") -> "pd.DataFrame":
+        return _regroup(partials).agg(n=("n", "sum"), mx=("mx", "max")).reset_index()
+
+    def finish(self, partials: "pd.DataFrame", names: list[str]) -> "pd.DataFrame":
+        sums = _indexed(self.combine(partials), names)
+        return _finish(sums, sums["mx"].where(sums["n"] > 0), sums["n"])
+
+    def figure(self, partials: "pd.DataFrame") -> Figure:
+        n = int(partials["n"].sum())
+        if n == 0:
+            return Figure(value=None, n=0, note=f"no {self.of}")
+        return Figure(value=float(partials["mx"].max()), n=n)
 
 
 @dataclass
@@ -253,6 +478,30 @@ class NetScore(Measure):
     def behind(self, direction: str, threshold: float | None) -> tuple["pd.Series", "pd.Series | None"]:
         return _flag(self.negative) & _flag(self.answered), None  # the detractors
 
+    def partial(self, keys: list["pd.Series"]) -> "pd.DataFrame":
+        """Columns: keys, pos, neg (answered positives and negatives), n (answers)."""
+        import pandas as pd
+
+        answered = _flag(self.answered)
+        return _grouped_sums(pd.DataFrame({"pos": _flag(self.positive) & answered,
+                                           "neg": _flag(self.negative) & answered, "n": answered}), keys)
+
+    def combine(self, partials: "pd.DataFrame") -> "pd.DataFrame":
+        return _combine_sums(partials, ["pos", "neg", "n"])
+
+    def finish(self, partials: "pd.DataFrame", names: list[str]) -> "pd.DataFrame":
+        sums = _indexed(self.combine(partials), names)
+        net = sums["pos"].astype("int64") - sums["neg"].astype("int64")
+        value = (self.scale * net / sums["n"]).where(sums["n"] > 0)
+        return _finish(sums, value, sums["n"], net.where(sums["n"] > 0), sums["n"].where(sums["n"] > 0))
+
+    def figure(self, partials: "pd.DataFrame") -> Figure:
+        n = int(partials["n"].sum())
+        net = int(partials["pos"].sum()) - int(partials["neg"].sum())
+        if n == 0:
+            return Figure(value=None, n=0, note=f"no {self.of}")
+        return Figure(value=self.scale * net / n, n=n, numerator=float(net), denominator=float(n))
+
 
 @dataclass
 class PerDistinct(Measure):
@@ -288,6 +537,31 @@ class PerDistinct(Measure):
 
     def empty(self) -> Figure:
         return Figure(value=None, n=0, numerator=0.0, denominator=0.0, note=f"no {self.of}")
+
+    def partial(self, keys: list["pd.Series"]) -> "pd.DataFrame":
+        """Columns: keys, key, rows: the rows in the mask per key combination and distinct key
+        (key missing: the rows without one, or outside the mask — so every group is present)."""
+        rows = _flag(self.mask)
+        key = self.keys.where(rows).rename("key")
+        return _groupby_with(rows.to_frame("rows"), keys, key).sum().reset_index()
+
+    def combine(self, partials: "pd.DataFrame") -> "pd.DataFrame":
+        return _combine_sums(partials, ["rows"], extra=("key",))
+
+    def finish(self, partials: "pd.DataFrame", names: list[str]) -> "pd.DataFrame":
+        combined = self.combine(partials)
+        grouped = _indexed(combined, names).groupby(level=list(range(max(len(names), 1))), dropna=False,
+                                                    sort=False, observed=True)
+        count, distinct = grouped["rows"].sum(), grouped["key"].nunique(dropna=True)
+        value = (count / distinct).where(distinct > 0)
+        return _finish(count.to_frame(), value, count, count, distinct)
+
+    def figure(self, partials: "pd.DataFrame") -> Figure:
+        count = int(partials["rows"].sum())
+        distinct = int(partials["key"].dropna().nunique())
+        if distinct == 0:
+            return Figure(value=None, n=count, numerator=float(count), denominator=0.0, note=f"no {self.of}")
+        return Figure(value=count / distinct, n=count, numerator=float(count), denominator=float(distinct))
 
 
 def describe(measure: Measure) -> dict[str, Any]:
@@ -352,6 +626,66 @@ class Snapshot(Measure):
         open_at_end = opened - cumulative("closed").reindex(index=opened.index, fill_value=0)
         long = open_at_end.stack()
         if not keys:
+            long = long.droplevel(0)
+        return _finish(long.to_frame(), long, long)
+
+    def partial(self, keys: list["pd.Series"]) -> "pd.DataFrame":
+        """Open at ``at``: the partial of a count (columns keys, c)."""
+        return Count(self._mask()).partial(keys)
+
+    def combine(self, partials: "pd.DataFrame") -> "pd.DataFrame":
+        return _combine_sums(partials, ["c"])
+
+    def finish(self, partials: "pd.DataFrame", names: list[str]) -> "pd.DataFrame":
+        return Count(self.opened.iloc[:0].notna()).finish(partials, names)
+
+    def figure(self, partials: "pd.DataFrame") -> Figure:
+        return Count(self.opened.iloc[:0].notna()).figure(partials)
+
+    def partial_at(self, keys: list["pd.Series"], ends: Any) -> "pd.DataFrame":
+        """For :meth:`table_at`: columns keys, which (0 opened, 1 closed), p (the first period whose
+        end is after the time; len(ends) when none or no time), c (records)."""
+        import numpy as np
+        import pandas as pd
+
+        periods = len(ends)
+        end_ns = np.asarray(ends.as_unit("ns").asi8)
+
+        def bucket(times: "pd.Series") -> np.ndarray:
+            ns = times.dt.tz_convert("UTC").astype("datetime64[ns, UTC]").array.asi8
+            out = np.searchsorted(end_ns, ns, side="right")
+            out[times.isna().to_numpy()] = periods
+            return out
+
+        index = self.opened.index
+        parts = []
+        for which, times in enumerate((self.opened, self.closed)):
+            frame = pd.DataFrame({"c": np.ones(len(index), dtype="int64")}, index=index)
+            parts.append(_groupby_with(frame, keys, pd.Series(bucket(times), index=index, name="p"))
+                         .sum().reset_index().assign(which=which))
+        return concat_partials(parts)
+
+    def combine_at(self, partials: "pd.DataFrame") -> "pd.DataFrame":
+        return _combine_sums(partials, ["c"], extra=("which", "p"))
+
+    def finish_at(self, partials: "pd.DataFrame", names: list[str], periods: int) -> "pd.DataFrame":
+        """The table of ``table_at(keys, ends)`` (``periods`` = len(ends)) from concatenated
+        partials of ``partial_at(keys, ends)``."""
+        import pandas as pd
+
+        combined = self.combine_at(partials)
+        keys = _key_columns(combined)
+        columns = pd.RangeIndex(periods)
+
+        def cumulative(which: int) -> "pd.DataFrame":
+            counts = combined[combined["which"] == which].set_index([*keys, "p"])["c"]
+            return counts.unstack(-1, fill_value=0).reindex(columns=columns, fill_value=0).cumsum(axis=1)
+
+        opened = cumulative(0)
+        open_at_end = opened - cumulative(1).reindex(index=opened.index, fill_value=0)
+        open_at_end.columns.name = None
+        long = open_at_end.stack()
+        if not names:
             long = long.droplevel(0)
         return _finish(long.to_frame(), long, long)
 
@@ -433,6 +767,34 @@ class PerSpan(Measure):
         nothing = counts.astype("float64") * float("nan")
         return _finish(counts.to_frame(), nothing, counts, nothing, nothing)
 
+    def partial(self, keys: list["pd.Series"]) -> "pd.DataFrame":
+        """Columns: keys, c (records in the mask); the cost comes from the span when finishing."""
+        return _grouped_sums(_flag(self.mask).to_frame("c"), keys)
+
+    def combine(self, partials: "pd.DataFrame") -> "pd.DataFrame":
+        return _combine_sums(partials, ["c"])
+
+    def finish(self, partials: "pd.DataFrame", names: list[str]) -> "pd.DataFrame":
+        import pandas as pd
+
+        counts = _indexed(self.combine(partials), names)["c"]
+        if names == ["period"] and self.periods is not None:
+            p = self.periods
+            cost_of = pd.Series([self.amount * cost_units(a, b, self.per, self.tz) for a, b in zip(p.starts, p.ends)])
+            cost = counts.index.to_series().map(cost_of).astype("float64")
+            value = (cost / counts).where(counts > 0)
+            return _finish(counts.to_frame(), value, counts, cost.where(counts > 0), counts.where(counts > 0))
+        nothing = counts.astype("float64") * float("nan")
+        return _finish(counts.to_frame(), nothing, counts, nothing, nothing)
+
+    def figure(self, partials: "pd.DataFrame") -> Figure:
+        count = int(partials["c"].sum())
+        span = self._span()
+        if count == 0 or span is None:
+            return Figure(value=None, n=count, note=f"no {self.of}")
+        cost = self.amount * cost_units(span[0], span[1], self.per, self.tz)
+        return Figure(value=cost / count, n=count, numerator=cost, denominator=float(count))
+
 
 @dataclass
 class IntervalShare(Measure):
@@ -484,3 +846,37 @@ class IntervalShare(Measure):
         met = self._met([])
         missed = set(met.index[~met["met"]])
         return self.interval.isin(missed) & _flag(self.denominator), None
+
+    def partial(self, keys: list["pd.Series"]) -> "pd.DataFrame":
+        """Columns: keys, interval, num, den (sums per key combination and interval)."""
+        parts = self._parts()
+        names = [f"_k{i}" for i in range(max(len(keys), 1))]
+        frame = parts.assign(**{n: k.to_numpy() for n, k in zip(names, _keys_or_constant(keys, parts.index))})
+        return frame.groupby([*names, "interval"], dropna=False, sort=False, observed=True)[["num", "den"]] \
+            .sum().reset_index()
+
+    def combine(self, partials: "pd.DataFrame") -> "pd.DataFrame":
+        return _combine_sums(partials, ["num", "den"], extra=("interval",))
+
+    def _met_of(self, partials: "pd.DataFrame") -> "pd.DataFrame":
+        sums = self.combine(partials)
+        sums = sums[sums["den"] > 0]
+        return sums.assign(met=(sums["num"] / sums["den"]) >= self.goal)
+
+    def finish(self, partials: "pd.DataFrame", names: list[str]) -> "pd.DataFrame":
+        met = _indexed(self._met_of(partials).drop(columns="interval"), names)
+        grouped = met["met"].groupby(level=list(range(len(names))), dropna=False, sort=False, observed=True)
+        hit, n = grouped.sum().astype("int64"), grouped.size()
+        if len(names) == 1:
+            hit.index = hit.index.rename("_k0")
+            n.index = n.index.rename("_k0")
+        value = (hit / n).where(n > 0)
+        return _finish(n.to_frame("n"), value, n, hit, n)
+
+    def figure(self, partials: "pd.DataFrame") -> Figure:
+        met = self._met_of(partials)
+        n = len(met)
+        if n == 0:
+            return Figure(value=None, n=0, note=f"no {self.of}")
+        hit = int(met["met"].sum())
+        return Figure(value=hit / n, n=n, numerator=float(hit), denominator=float(n))

@@ -530,3 +530,23 @@ def periods_of(frames: dict[str, "pd.DataFrame"], window: "Window", slicing: "Sl
 
     span = period_span(frames, window) if slicing.every else None
     return None if span is None else make_periods(slicing.every, span[0], span[1], slicing.tz, slicing.week_start)
+
+
+# -- engines: the CLI's --engine/--scheduler/--blocksize ------------------------------------------
+
+ENGINES = ("pandas", "dask")
+
+
+def run_with_engine(options: RunOptions, engine: str = "pandas", scheduler: str | None = None,
+                    blocksize: str | None = None) -> Report:
+    """:func:`run` on the chosen engine: ``pandas`` (this module) or ``dask`` (hdkpi.engine_dask:
+    the same KPI functions and figures over data larger than one machine; ``scheduler`` None starts
+    a local cluster, ``tcp://host:8786`` connects to one; ``blocksize`` e.g. ``64MiB`` per CSV block)."""
+    if engine == "pandas":
+        return run(options)
+    if engine == "dask":
+        from .engine_dask import DEFAULT_BLOCKSIZE
+        from .engine_dask import run as run_dask
+
+        return run_dask(options, scheduler=scheduler, blocksize=blocksize or DEFAULT_BLOCKSIZE)
+    raise UsageError(f"--engine {engine!r}: use one of {', '.join(ENGINES)}")
