@@ -13,6 +13,7 @@ record's start  7. unknown outcome  8. duplicate id (first valid kept)
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
@@ -23,6 +24,7 @@ from .presets.dates import to_iso
 
 if TYPE_CHECKING:  # pragma: no cover
     import pandas as pd
+    import pyarrow as pa
 
     from .load import RawTable
 
@@ -90,30 +92,39 @@ def resolve_columns(raw: "RawTable", kind: str, mapping: dict[str, str]) -> dict
     return resolved
 
 
+def plan_columns(header: list[str], path: str, kind: str | None,
+                 mapping: dict[str, str] | None) -> tuple[str, dict[str, str]]:
+    """(kind, canonical field → source column) for a header, or the reason it cannot be read."""
+    from .load import RawTable
+
+    mapping = dict(mapping or {})
+    kind = kind or detect_kind(header, mapping)
+    if kind is None:
+        raise InputError(
+            "cannot tell what this file holds: no offered_at (calls), ticket_id + created_at (tickets) "
+            "or responded_at (surveys) column; name its columns with --map FIELD=COLUMN or force --kind",
+            path=path,
+        )
+    if kind not in SCHEMAS:
+        raise UsageError(f"--kind {kind!r}: choose calls, tickets or surveys")
+    columns = resolve_columns(RawTable(path=path, frame=None, header=header, delimiter=""), kind, mapping)
+    missing = [f.name for f in SCHEMAS[kind] if f.required and f.name not in columns]
+    if missing:
+        raise InputError(
+            f"{kind} export without {', '.join(missing)}; found columns {', '.join(header)}; "
+            f"map one with --map {missing[0]}=COLUMN",
+            path=path, line=1,
+        )
+    return kind, columns
+
+
 def normalise(raw: "RawTable", *, kind: str | None = None, mapping: dict[str, str] | None = None,
               tz: str = "UTC") -> Dataset:
     """Type, derive and check one raw table; rejected rows are counted, never dropped silently."""
     import pandas as pd
 
-    mapping = dict(mapping or {})
-    kind = kind or detect_kind(raw.header, mapping)
-    if kind is None:
-        raise InputError(
-            "cannot tell what this file holds: no offered_at (calls), ticket_id + created_at (tickets) "
-            "or responded_at (surveys) column; name its columns with --map FIELD=COLUMN or force --kind",
-            path=raw.path,
-        )
-    if kind not in SCHEMAS:
-        raise UsageError(f"--kind {kind!r}: choose calls, tickets or surveys")
-    columns = resolve_columns(raw, kind, mapping)
+    kind, columns = plan_columns(raw.header, raw.path, kind, mapping)
     schema = SCHEMAS[kind]
-    missing = [f.name for f in schema if f.required and f.name not in columns]
-    if missing:
-        raise InputError(
-            f"{kind} export without {', '.join(missing)}; found columns {', '.join(raw.header)}; "
-            f"map one with --map {missing[0]}=COLUMN",
-            path=raw.path, line=1,
-        )
     text = pd.DataFrame({f: _clean_text(raw.frame[c]) for f, c in columns.items()}, index=raw.frame.index)
     for f in schema:  # dates as exports write them (day-first, 12-hour, epoch…) → ISO, one format per column
         if f.type == "datetime" and f.name in text:
@@ -121,29 +132,57 @@ def normalise(raw: "RawTable", *, kind: str | None = None, mapping: dict[str, st
         elif raw.delimiter == ";" and f.type in ("seconds", "int", "number") and f.name in text:
             # a ;-separated export is a decimal-comma locale's: 1,5 is one and a half
             text[f.name] = text[f.name].str.replace(r"^(-?\d+),(\d+)$", r"\1.\2", regex=True)
-    checker = _Checker(text)
-    typed = _type_fields(text, [f for f in schema if f.name in columns], tz, checker)
+
+    def parse(f: Field) -> "tuple[pd.Series, pd.Series]":
+        cells = text[f.name]
+        stage = _stage(f.type)
+        if stage == "datetime":
+            return _parse_datetime(cells, tz), cells.notna()
+        if stage == "number":
+            return _parse_number(cells), cells.notna()
+        if stage == "bool":
+            return _parse_bool(cells), cells.notna()
+        return cells, cells.notna()
+
+    checker = _Checker(text.index)
+    typed = _type_fields([f for f in schema if f.name in columns], parse, checker, text.index)
+    extras = [c for c in raw.header if c not in columns.values()]
+    return finish(kind, raw.path, typed, columns, checker, read=len(raw.frame),
+                  extras=lambda c: _clean_text(raw.frame[c]), extra_columns=extras)
+
+
+def finish(kind: str, path: str, typed: "pd.DataFrame", columns: dict[str, str], checker: "_Checker", *,
+           read: int, extras: "Callable[[str], pd.Series]", extra_columns: list[str]) -> Dataset:
+    """Derive, check (6–8), split used from rejected rows, keep the other columns as dimensions, count."""
+    import pandas as pd
+
     _derive(kind, typed, checker)
     _check_order(kind, typed, checker)
     if kind == "calls":
-        _check_outcome(typed, text, checker)
+        _check_outcome(typed, checker)
     _check_duplicates(kind, typed, columns, checker)
 
     reasons = checker.reason
-    used = typed.loc[reasons.isna()]
-    rejects = pd.DataFrame({"row": reasons.index[reasons.notna()], "reason": reasons.dropna().to_numpy()})
-    extra = [c for c in raw.header if c not in columns.values() and _key(c) not in used.columns]
-    for column in extra:  # keep other columns as dimensions for later slicing
-        used[column] = _clean_text(raw.frame[column]).loc[used.index]
+    rejected = reasons.notna()
+    if rejected.any():
+        used = typed.loc[~rejected]
+        rejects = pd.DataFrame({"row": reasons.index[rejected], "reason": reasons[rejected].to_numpy()})
+    else:
+        used = typed
+        rejects = pd.DataFrame({"row": pd.Series([], dtype="int64"), "reason": pd.Series([], dtype="object")})
+    kept = [c for c in extra_columns if _key(c) not in used.columns]
+    for column in kept:  # keep other columns as dimensions for later slicing
+        values = extras(column)
+        used[column] = values if used is typed else values.loc[used.index]
     summary = InputSummary(
-        path=raw.path, kind=kind, preset="generic", read=len(raw.frame), used=len(used),
+        path=path, kind=kind, preset="generic", read=read, used=len(used),
         rejected_by_reason=rejects["reason"].value_counts(sort=False).to_dict() if len(rejects) else {},
         mapping={f: c for f, c in columns.items()},
         examples_by_reason={r: g["row"].head(EXAMPLES_PER_REASON).tolist()
                             for r, g in rejects.groupby("reason", sort=False)} if len(rejects) else {},
     )
     summary.rejected_by_reason = {k: int(v) for k, v in sorted(summary.rejected_by_reason.items())}
-    return Dataset(kind=kind, path=raw.path, frame=used, summary=summary, rejects=rejects, given=set(columns))
+    return Dataset(kind=kind, path=path, frame=used, summary=summary, rejects=rejects, given=set(columns))
 
 
 # -- checks ----------------------------------------------------------------------------
@@ -151,14 +190,18 @@ def normalise(raw: "RawTable", *, kind: str | None = None, mapping: dict[str, st
 class _Checker:
     """Keeps the first failing reason per row; later checks never overwrite it."""
 
-    def __init__(self, text: "pd.DataFrame") -> None:
+    def __init__(self, index: "pd.Index") -> None:
         import pandas as pd
 
-        self.reason = pd.Series(pd.NA, index=text.index, dtype="object")
+        self.reason = pd.Series(pd.NA, index=index, dtype="object")
+        self.any = False  #: a row has failed (until then, ``ok`` is every row)
 
     def fail(self, bad: "pd.Series", reason: str) -> None:
         bad = bad.fillna(False).astype(bool)
+        if not bad.any():  # the usual case on a clean export: nothing to mark
+            return
         self.reason = self.reason.mask(self.reason.isna() & bad, reason)
+        self.any = True
 
     @property
     def ok(self) -> "pd.Series":
@@ -170,36 +213,33 @@ def _clean_text(column: "pd.Series") -> "pd.Series":
     return stripped.mask(stripped.eq("") | column.isna())
 
 
-def _type_fields(text: "pd.DataFrame", fields: list[Field], tz: str, checker: _Checker) -> "pd.DataFrame":
-    """Parse each column to its canonical type; checks 1–5 run in spec order across fields."""
+def _type_fields(fields: list[Field], parse: "Callable[[Field], tuple[pd.Series, pd.Series]]",
+                 checker: _Checker, index: "pd.Index") -> "pd.DataFrame":
+    """Type each field with ``parse`` (→ values, cell present); checks 1–5 run in spec order across fields.
+
+    ``parse`` gives a field's typed values (missing where the cell is empty or does not parse) and
+    whether each cell was present, so the text path and the typed Arrow path share every check."""
     import pandas as pd
 
-    typed = pd.DataFrame(index=text.index)
+    parsed = {f.name: parse(f) for f in fields}
     for f in fields:  # 1. empty required field
         if f.required:
-            checker.fail(text[f.name].isna(), f"{f.name}: empty (required)")
-    stages = (
-        ("datetime", _parse_datetime, "not a date"),
-        ("number", _parse_number, "not a number"),
-        ("bool", _parse_bool, "not a boolean"),
-    )
-    for ftype, parse, message in stages:  # 2–4, each over every field of that type
+            checker.fail(~parsed[f.name][1], f"{f.name}: empty (required)")
+    messages = {"datetime": "not a date", "number": "not a number", "bool": "not a boolean"}
+    for ftype, message in messages.items():  # 2–4, each over every field of that type
         for f in fields:
             if _stage(f.type) != ftype:
                 continue
-            values = parse(text[f.name], tz) if ftype == "datetime" else parse(text[f.name])
-            checker.fail(text[f.name].notna() & values.isna(), f"{f.name}: {message}")
+            values, present = parsed[f.name]
+            checker.fail(present & values.isna(), f"{f.name}: {message}")
             if f.type == "int":
                 whole = values.isna() | (values == values.round())
                 checker.fail(~whole, f"{f.name}: not a whole number")
-            typed[f.name] = values
-    for f in fields:
-        if _stage(f.type) is None:
-            typed[f.name] = text[f.name]
+    typed = pd.DataFrame({f.name: parsed[f.name][0] for f in fields}, index=index)
     for f in fields:  # 5. negative duration or count
         if f.type in ("seconds", "int"):
             checker.fail(typed[f.name] < 0, f"{f.name}: negative")
-    return typed[[f.name for f in fields]]
+    return typed
 
 
 def _stage(ftype: str) -> str | None:
@@ -327,7 +367,7 @@ def _check_order(kind: str, typed: "pd.DataFrame", checker: _Checker) -> None:
         checker.fail(typed["wait_seconds"] < 0, "wait_seconds: negative")
 
 
-def _check_outcome(typed: "pd.DataFrame", text: "pd.DataFrame", checker: _Checker) -> None:
+def _check_outcome(typed: "pd.DataFrame", checker: _Checker) -> None:
     """7. unknown outcome (``other`` is accepted when given, never derived)."""
     if "outcome" not in typed:
         return
@@ -347,3 +387,67 @@ def _check_duplicates(kind: str, typed: "pd.DataFrame", columns: dict[str, str],
     candidates = checker.ok & ids.notna()
     dup = ids.where(candidates).duplicated(keep="first") & candidates
     checker.fail(dup, f"{id_field}: duplicate")
+
+
+# -- the typed Arrow path ---------------------------------------------------------------
+
+def normalise_arrow(table: "pa.Table", *, path: str, header: list[str], kind: str, columns: dict[str, str],
+                    tz: str = "UTC") -> Dataset:
+    """:func:`normalise` for a table Arrow has already typed (see :mod:`hdkpi.fastread`).
+
+    Same checks, same reasons, same frame as the text path, which stays the reference: Arrow's
+    strict reads mean a typed column holds only cells the text path also accepts (a cell Arrow
+    cannot type sends the whole file down the text path instead). Timestamps arrive parsed
+    (naive ones are wall-clock times in ``tz``), numbers as float64, flags and text as strings.
+    """
+    import numpy as np
+    import pandas as pd
+
+    index = pd.RangeIndex(1, table.num_rows + 1)
+    position = {name: i for i, name in enumerate(header)}
+
+    def column(name: str) -> "pa.ChunkedArray":
+        return table.column(position[name])
+
+    def parse(f: Field) -> "tuple[pd.Series, pd.Series]":
+        array = column(columns[f.name])
+        stage = _stage(f.type)
+        if stage == "datetime":
+            values = _arrow_datetime(array, tz, index)
+            return values, values.notna()
+        if stage == "number":
+            raw = pd.Series(array.to_numpy(), index=index, dtype="float64")
+            present = pd.Series(array.is_valid().to_numpy(), index=index)  # a written "nan" is present
+            return raw.where(np.isfinite(raw)), present
+        cells = _arrow_text(array, index)
+        return (_parse_bool(cells) if stage == "bool" else cells), cells.notna()
+
+    checker = _Checker(index)
+    typed = _type_fields([f for f in SCHEMAS[kind] if f.name in columns], parse, checker, index)
+    extras = [c for c in header if c not in columns.values()]
+    return finish(kind, path, typed, columns, checker, read=table.num_rows,
+                  extras=lambda c: _arrow_text(column(c), index), extra_columns=extras)
+
+
+def _arrow_text(array: "pa.ChunkedArray", index: "pd.Index") -> "pd.Series":
+    """Text cells as the text path cleans them: stripped, empty → missing (pandas ``str`` dtype)."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    if pa.types.is_dictionary(array.type):
+        array = array.cast(pa.string())
+    trimmed = pc.utf8_trim_whitespace(array)
+    cleaned = pc.if_else(pc.equal(trimmed, ""), pa.scalar(None, pa.string()), trimmed)
+    return pa.table({"text": cleaned}).to_pandas()["text"].set_axis(index)
+
+
+def _arrow_datetime(array: "pa.ChunkedArray", tz: str, index: "pd.Index") -> "pd.Series":
+    """Arrow timestamps as UTC; naive ones localised in ``tz`` exactly as :func:`_parse_datetime` does."""
+    import numpy as np
+
+    values = array.to_pandas().set_axis(index)  # set_axis, not Series(…, index=): that would realign
+    if array.type.tz is not None:
+        return values.astype("datetime64[us, UTC]")
+    local = values.astype("datetime64[us]")
+    local = local.dt.tz_localize(tz, ambiguous=np.ones(len(local), dtype=bool), nonexistent="shift_forward")
+    return local.dt.tz_convert("UTC")

@@ -103,7 +103,8 @@ def file_mapping(kind: str | None, targets: "TargetsFile | None", cli_map: dict[
 
 
 def load_datasets(options: RunOptions, targets: "TargetsFile | None") -> list["Dataset"]:
-    from .normalise import detect_kind, normalise
+    from .fastread import read_typed
+    from .normalise import normalise
 
     unknown = sorted(set(options.mapping) - all_field_names())
     if unknown:
@@ -130,15 +131,21 @@ def load_datasets(options: RunOptions, targets: "TargetsFile | None") -> list["D
             headers.append(hit[1])
             continue
         options.step(f"reading {path}")
+        typed = None if options.keep_rejects or wanted not in (None, "generic") else read_typed(
+            path, kind_of=lambda header: kind_of(header, options, targets),
+            mapping_for=lambda kind: file_mapping(kind, targets, options.mapping), tz=options.tz)
+        if typed is not None:  # a clean canonical CSV, typed by Arrow as it is read
+            datasets.append(typed[0])
+            headers.append(typed[1])
+            if cache_dir and key:
+                cache.store(cache_dir, key, typed[0], typed[1])
+            continue
         preset, raw = read_with_preset(path, wanted)
         options.step(f"checking {len(raw.frame):,} rows of {path} ({preset.name})")
         converted = preset.convert(raw, options.tz)
         table = converted.table
         headers.append(raw.header)
-        kind = options.kind or preset.kind or detect_kind(table.header, file_mapping(None, targets, options.mapping))
-        if kind is None and targets is not None:  # a per-kind columns section may name the kind's key field
-            kind = next((k for k in SCHEMAS if detect_kind(table.header, file_mapping(k, targets, options.mapping))
-                         == k), None)
+        kind = options.kind or preset.kind or kind_of(table.header, options, targets)
         if kind is None:
             from .errors import InputError
 
@@ -165,6 +172,18 @@ def load_datasets(options: RunOptions, targets: "TargetsFile | None") -> list["D
             raise UsageError(f"--map {fld}={column}: no input has a column {column!r}; "
                              f"columns: {', '.join(available)}")
     return datasets
+
+
+def kind_of(header: list[str], options: RunOptions, targets: "TargetsFile | None") -> str | None:
+    """What a file with this header holds: --kind, else its columns (a per-kind columns section of the
+    targets file may name the kind's key field)."""
+    from .normalise import detect_kind
+
+    kind = options.kind or detect_kind(header, file_mapping(None, targets, options.mapping))
+    if kind is None and targets is not None:
+        kind = next((k for k in SCHEMAS if detect_kind(header, file_mapping(k, targets, options.mapping)) == k),
+                    None)
+    return kind
 
 
 def looks_like_data(header: list[str]) -> bool:
