@@ -384,9 +384,22 @@ def _check_duplicates(kind: str, typed: "pd.DataFrame", columns: dict[str, str],
         typed.insert(0, id_field, typed.index.astype("str"))
         return
     ids = typed[id_field]
+    if _all_distinct(ids):  # the usual case, told by one hash pass in Arrow
+        return
     candidates = checker.ok & ids.notna()
     dup = ids.where(candidates).duplicated(keep="first") & candidates
     checker.fail(dup, f"{id_field}: duplicate")
+
+
+def _all_distinct(ids: "pd.Series") -> bool:
+    """True when no two cells hold the same text (at most one empty); False when unsure."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    if getattr(ids.dtype, "storage", None) != "pyarrow":
+        return False
+    array = pa.array(ids.array)
+    return len(pc.unique(array)) == len(array)
 
 
 # -- the typed Arrow path ---------------------------------------------------------------
@@ -419,8 +432,10 @@ def normalise_arrow(table: "pa.Table", *, path: str, header: list[str], kind: st
             raw = pd.Series(array.to_numpy(), index=index, dtype="float64")
             present = pd.Series(array.is_valid().to_numpy(), index=index)  # a written "nan" is present
             return raw.where(np.isfinite(raw)), present
+        if stage == "bool":
+            return _arrow_bool(array, index)
         cells = _arrow_text(array, index)
-        return (_parse_bool(cells) if stage == "bool" else cells), cells.notna()
+        return cells, cells.notna()
 
     checker = _Checker(index)
     typed = _type_fields([f for f in SCHEMAS[kind] if f.name in columns], parse, checker, index)
@@ -439,6 +454,22 @@ def _arrow_text(array: "pa.ChunkedArray", index: "pd.Index") -> "pd.Series":
     trimmed = pc.utf8_trim_whitespace(array)
     cleaned = pc.if_else(pc.equal(trimmed, ""), pa.scalar(None, pa.string()), trimmed)
     return pa.table({"text": cleaned}).to_pandas()["text"].set_axis(index)
+
+
+def _arrow_bool(array: "pa.ChunkedArray", index: "pd.Index") -> "tuple[pd.Series, pd.Series]":
+    """Flags as :func:`_parse_bool` reads them (trimmed, any case), in Arrow kernels: (values, present)."""
+    import pandas as pd
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    words = pc.utf8_lower(pc.utf8_trim_whitespace(array))
+    present = pc.fill_null(pc.not_equal(words, ""), False)
+    true = pc.is_in(words, value_set=pa.array(TRUE_WORDS))
+    false = pc.is_in(words, value_set=pa.array(FALSE_WORDS))
+    values = pc.if_else(true, True, pc.if_else(false, pa.scalar(False), pa.scalar(None, pa.bool_())))
+    flags = pd.Series(pd.arrays.BooleanArray(pc.fill_null(values, False).to_numpy(zero_copy_only=False),
+                                             pc.is_null(values).to_numpy(zero_copy_only=False)), index=index)
+    return flags, pd.Series(present.to_numpy(zero_copy_only=False), index=index)
 
 
 def _arrow_datetime(array: "pa.ChunkedArray", tz: str, index: "pd.Index") -> "pd.Series":
