@@ -860,4 +860,7 @@ def cache_clear(directory: str | None) -> None:
 
 def main() -> None:
     """Console-script entry point."""
+    # Arrow's allocator returns freed memory to the system at once (not after a delay): a lower peak
+    # while a big export is typed column by column. Read when pyarrow loads, which the commands do later.
+    os.environ.setdefault("MIMALLOC_PURGE_DELAY", "0")
     cli(prog_name="hdkpi")

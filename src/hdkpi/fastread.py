@@ -60,7 +60,9 @@ def read_typed(path: str, *, kind_of: Callable[[list[str]], str | None],
         # a cell with a line break (or a quote cut at a block's end): the text path reads those cells whole
         if pa.types.is_string(column.type) and pc.any(pc.match_substring(column, "\n")).as_py():
             return None
-    return normalise_arrow(table, path=path, header=header, kind=kind, columns=columns, tz=tz), header
+    rows, arrays = table.num_rows, dict(zip(header, table.columns))
+    del table  # normalise_arrow frees each column once converted
+    return normalise_arrow(arrays, rows=rows, path=path, header=header, kind=kind, columns=columns, tz=tz), header
 
 
 def _plan(path: str, kind_of: Callable[[list[str]], str | None],
