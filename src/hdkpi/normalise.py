@@ -162,9 +162,9 @@ def finish(kind: str, path: str, typed: "pd.DataFrame", columns: dict[str, str],
         _check_outcome(typed, checker)
     _check_duplicates(kind, typed, columns, checker)
 
-    reasons = checker.reason
-    rejected = reasons.notna()
-    if rejected.any():
+    reasons = checker.reason if checker.any else None
+    rejected = reasons.notna() if reasons is not None else None
+    if reasons is not None and rejected is not None and rejected.any():
         used = typed.loc[~rejected]
         rejects = pd.DataFrame({"row": reasons.index[rejected], "reason": reasons[rejected].to_numpy()})
     else:
@@ -188,24 +188,42 @@ def finish(kind: str, path: str, typed: "pd.DataFrame", columns: dict[str, str],
 # -- checks ----------------------------------------------------------------------------
 
 class _Checker:
-    """Keeps the first failing reason per row; later checks never overwrite it."""
+    """Keeps the first failing reason per row; later checks never overwrite it.
+
+    The reasons column is made at the first failure: a clean export of 10 M rows never
+    holds 10 M empty reasons."""
 
     def __init__(self, index: "pd.Index") -> None:
+        self.index = index
+        self._reason: "pd.Series | None" = None
+
+    @property
+    def any(self) -> bool:
+        """A row has failed a check."""
+        return self._reason is not None
+
+    @property
+    def reason(self) -> "pd.Series":
         import pandas as pd
 
-        self.reason = pd.Series(pd.NA, index=index, dtype="object")
-        self.any = False  #: a row has failed (until then, ``ok`` is every row)
+        if self._reason is None:
+            return pd.Series(pd.NA, index=self.index, dtype="object")
+        return self._reason
 
     def fail(self, bad: "pd.Series", reason: str) -> None:
         bad = bad.fillna(False).astype(bool)
         if not bad.any():  # the usual case on a clean export: nothing to mark
             return
-        self.reason = self.reason.mask(self.reason.isna() & bad, reason)
-        self.any = True
+        self._reason = self.reason.mask(self.reason.isna() & bad, reason)
 
     @property
     def ok(self) -> "pd.Series":
-        return self.reason.isna()
+        import numpy as np
+        import pandas as pd
+
+        if self._reason is None:
+            return pd.Series(np.ones(len(self.index), dtype=bool), index=self.index)
+        return self._reason.isna()
 
 
 def _clean_text(column: "pd.Series") -> "pd.Series":
