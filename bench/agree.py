@@ -1,11 +1,13 @@
 """Do hdkpi's JSON report and bench/duckdb_ref.py's result hold the same figures?
 
 Compares every (kpi, group, period) record of ``hdkpi report -f json`` (for the KPIs of
-duckdb_ref.KPIS) with the DuckDB reference: value, n, numerator and denominator, numbers to
-1e-9 (relative, absolute below 1), missing values only with missing values. hdkpi prints every
+duckdb_ref.KINDS[kind], the kind of hdkpi's input: calls or tickets) with the DuckDB reference:
+value, n, numerator and denominator, numbers to 1e-9 (relative, absolute below 1), missing
+values only with missing values. hdkpi prints every
 group × period cell of its grid, also the empty ones; a cell the query has no row for must be
 hdkpi's empty figure (counts 0, everything else null with n 0, shares 0 ÷ 0). Also checks that
-hdkpi rejected no row. Prints one JSON line: counts, the largest relative difference of two
+hdkpi rejected no row and that its used rows are the reference's overall count (calls offered,
+tickets created). Prints one JSON line: counts, the largest relative difference of two
 numbers compared (0.0 when all are bit-for-bit equal), the first mismatches; exit 0 when all agree.
 
 bench/run.py runs this in a child process (a 256 k-record report takes ~1 GiB to load, and the
@@ -23,11 +25,9 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from duckdb_ref import KPIS, records  # bench/ is not a package: its scripts import each other by path
+from duckdb_ref import KINDS, Kind, records  # bench/ is not a package: its scripts import each other by path
 
 TOLERANCE = 1e-9
-COUNTS = {"calls_offered", "calls_answered", "calls_abandoned", "short_abandons"}
-SHARES = {"abandonment_rate", "service_level", "transfer_rate"}
 
 
 def close(a: float | None, b: float | None) -> bool:
@@ -36,43 +36,43 @@ def close(a: float | None, b: float | None) -> bool:
     return math.isclose(a, b, rel_tol=TOLERANCE, abs_tol=TOLERANCE)
 
 
-def empty(kpi: str) -> tuple:
-    if kpi in COUNTS:
+def empty(kpi: str, spec: Kind) -> tuple:
+    if kpi in spec.counts:
         return (0, 0, None, None)
-    if kpi in SHARES:
+    if kpi in spec.shares:
         return (None, 0, 0, 0)
     return (None, 0, None, None)
 
 
-def hdkpi_records(doc: dict) -> dict[tuple, tuple]:
+def hdkpi_records(doc: dict, spec: Kind) -> dict[tuple, tuple]:
     out = {}
     for r in doc["results"]:
-        if r["kpi"] not in KPIS:
+        if r["kpi"] not in spec.kpis:
             continue
         group = r["group"]
-        if set(group) - {"queue"}:
-            raise SystemExit(f"unexpected group {group} in hdkpi's report")
-        key = (r["kpi"], group.get("queue"), r["period"])
+        if set(group) - {spec.group}:
+            raise SystemExit(f"unexpected group {group} in hdkpi's report (the reference groups by {spec.group})")
+        key = (r["kpi"], group.get(spec.group), r["period"])
         if key in out:
             raise SystemExit(f"hdkpi printed {key} twice")
         out[key] = (r["value"], r["n"], r["numerator"], r["denominator"])
     return out
 
 
-def largest_difference(hdkpi: dict[tuple, tuple], ref: dict[tuple, tuple]) -> float:
+def largest_difference(hdkpi: dict[tuple, tuple], ref: dict[tuple, tuple], spec: Kind) -> float:
     """The largest relative difference between two numbers compared (0.0: bit-for-bit equal)."""
     largest = 0.0
     for key, mine in hdkpi.items():
-        for a, b in zip(mine, ref.get(key, empty(key[0]))):
+        for a, b in zip(mine, ref.get(key, empty(key[0], spec))):
             if a is not None and b is not None and a != b:
                 largest = max(largest, abs(a - b) / max(abs(a), abs(b)))
     return largest
 
 
-def compare(hdkpi: dict[tuple, tuple], ref: dict[tuple, tuple], show: int = 5) -> list[str]:
+def compare(hdkpi: dict[tuple, tuple], ref: dict[tuple, tuple], spec: Kind, show: int = 5) -> list[str]:
     problems = []
     for key, mine in hdkpi.items():
-        theirs = ref.get(key, empty(key[0]))
+        theirs = ref.get(key, empty(key[0], spec))
         for field, a, b in zip(("value", "n", "numerator", "denominator"), mine, theirs):
             same = a == b if field == "n" else close(a, b)
             if not same:
@@ -94,19 +94,23 @@ def main(argv: list[str] | None = None) -> int:
     for summary in doc["inputs"]:
         if summary["rows"]["rejected"] or summary["rows"]["folded"]:
             problems.append(f"hdkpi rejected/folded rows of {summary['path']}: {summary['rows']}")
-    mine, ref = hdkpi_records(doc), records(rows)
+    kind = doc["inputs"][0]["kind"]
+    if kind not in KINDS:
+        raise SystemExit(f"hdkpi's input is {kind}: the reference has {', '.join(KINDS)}")
+    spec = KINDS[kind]
+    mine, ref = hdkpi_records(doc, spec), records(rows, kind)
     kpis = {k[0] for k in mine}
-    if kpis != set(KPIS):
-        problems.append(f"hdkpi's report has KPIs {sorted(kpis)}, the reference {list(KPIS)}")
-    problems += compare(mine, ref)
+    if kpis != set(spec.kpis):
+        problems.append(f"hdkpi's report has KPIs {sorted(kpis)}, the reference {list(spec.kpis)}")
+    problems += compare(mine, ref, spec)
     used = doc["inputs"][0]["rows"]["used"]
-    offered = ref.get(("calls_offered", None, None), (None,))[0]
-    if offered != used:
-        problems.append(f"hdkpi used {used} rows, DuckDB counted {offered} calls offered")
+    total = ref.get((spec.total, None, None), (None,))[0]
+    if total != used:
+        problems.append(f"hdkpi used {used} rows, DuckDB counted {total} ({spec.total})")
     filled = sum(1 for k in mine if k in ref)
-    print(json.dumps({"agree": not problems, "records": len(mine), "duckdb_records": len(ref),
+    print(json.dumps({"agree": not problems, "kind": kind, "records": len(mine), "duckdb_records": len(ref),
                       "empty_cells": len(mine) - filled, "rows": used,
-                      "largest_relative_difference": largest_difference(mine, ref), "problems": problems[:5],
+                      "largest_relative_difference": largest_difference(mine, ref, spec), "problems": problems[:5],
                       "mismatches": len(problems)}))
     return 0 if not problems else 1
 

@@ -1,4 +1,4 @@
-"""The call KPIs of ``hdkpi report`` from one DuckDB SQL query: the reference for bench/run.py.
+"""The call and ticket KPIs of ``hdkpi report`` from one DuckDB SQL query: the reference for bench/run.py.
 
 One ``SELECT … GROUP BY GROUPING SETS`` over ``read_csv(FILE, …)`` with an explicit type for
 every column, computing the 13 parameter-free call KPIs that the benchmark times, as hdkpi
@@ -33,6 +33,26 @@ duplicate call_id) nor its derivation of an empty wait from timestamps. ``--vali
 over every column, the rows hdkpi would reject or derive (all zero for bench/generate.py files);
 bench/run.py runs it once per input, untimed, and also checks hdkpi's own rejected count.
 
+Tickets (``--kind tickets``): one query for the ticket KPIs of the issue's goal "1 M tickets
+with median/p90 resolution per priority", as hdkpi defines them (KPI_SPEC §2, §3 "Tickets",
+§6; ``src/hdkpi/kpis/tickets.py``, ``Quantile`` in ``src/hdkpi/measures.py``)::
+
+    ticket_volume           tickets created (every used row)          n = value      anchor created_at
+    tickets_resolved        tickets with resolved_at set              n = value      anchor resolved_at
+    resolution_time         mean resolution time of resolved tickets  n = values     anchor resolved_at
+    resolution_time_median  quantile_cont(…, 0.5)                     n = values     anchor resolved_at
+    resolution_time_p90     quantile_cont(…, 0.9)                     n = values     anchor resolved_at
+
+Resolution time is resolved_at − created_at in seconds (hdkpi derives resolution_seconds the
+same way when the export has no such column; a file that has one is refused). Quantiles are
+``quantile_cont``: linear interpolation at (n − 1)·q of the sorted values, as hdkpi's
+``Quantile`` (pandas' ``interpolation="linear"``, PERCENTILE.INC), not ``quantile_disc``.
+The group is ``priority``; the day of each KPI is the UTC date of its anchor, so
+``by-group-day`` is two aggregations over one materialised scan of the file:
+``(), (priority), (day), (priority, day)`` with day = date of resolved_at (the null day of
+open tickets dropped by ``HAVING``), and ``(day), (priority, day)`` with day = date of
+created_at for ticket_volume; each result row says which anchor its day is (``anchor``).
+
 The query's wide result (one row per group and period) is written with DuckDB's ``COPY … TO``
 as newline-delimited JSON; :func:`records` turns it into hdkpi's (kpi, group, period) records
 for bench/agree.py.
@@ -43,6 +63,7 @@ Run (from the repository root, in the project's virtualenv with ``pip install -e
     python bench/duckdb_ref.py /tmp/bench/calls_1m.csv.gz --out /tmp/bench/ref.json     # gzip: read by DuckDB
     python bench/duckdb_ref.py /tmp/bench/calls_1m.csv --validate                       # rows hdkpi would reject
     python bench/duckdb_ref.py /tmp/bench/calls_1m.csv --sql --shape by-group-day       # print the query
+    python bench/duckdb_ref.py /tmp/bench/tickets_1m.csv --kind tickets --out /tmp/bench/ref.json --shape by-group
 """
 
 from __future__ import annotations
@@ -51,6 +72,7 @@ import argparse
 import gzip
 import json
 import sys
+from dataclasses import dataclass
 from pathlib import Path
 
 #: the KPIs, in hdkpi's registry order
@@ -93,6 +115,50 @@ COLUMNS = {
     "aht": ("aht", "calls_answered", None, None),
     "avg_talk_time": ("avg_talk_time", "talk_n", None, None),
     "transfer_rate": ("transfer_rate", "calls_answered", "transferred_n", "calls_answered"),
+}
+
+#: tickets: the KPIs (hdkpi's registry order), their anchors, and the columns they read (created_at and
+#: resolved_at give the resolution time and the days; `priority` is the group)
+TICKET_KPIS = ("ticket_volume", "tickets_resolved", "resolution_time", "resolution_time_median",
+               "resolution_time_p90")
+TICKET_ANCHORS = {"ticket_volume": "created_at", "tickets_resolved": "resolved_at", "resolution_time": "resolved_at",
+                  "resolution_time_median": "resolved_at", "resolution_time_p90": "resolved_at"}
+TICKET_USED_TYPES = {"created_at": "TIMESTAMPTZ", "resolved_at": "TIMESTAMPTZ", "priority": "VARCHAR"}
+#: every column of a bench/generate.py tickets export, typed, for --validate
+TICKET_ALL_TYPES = {**TICKET_USED_TYPES, "ticket_id": "VARCHAR", "first_response_at": "TIMESTAMPTZ",
+                    "team": "VARCHAR", "agent": "VARCHAR", "requester": "VARCHAR", "replies": "BIGINT",
+                    "reopens": "BIGINT", "escalated": "BOOLEAN", "sla_breached": "BOOLEAN",
+                    "handle_seconds": "DOUBLE"}
+TICKET_COLUMNS = {
+    "ticket_volume": ("ticket_volume", "ticket_volume", None, None),
+    "tickets_resolved": ("tickets_resolved", "tickets_resolved", None, None),
+    "resolution_time": ("resolution_time", "resolution_n", None, None),
+    "resolution_time_median": ("resolution_time_median", "resolution_n", None, None),
+    "resolution_time_p90": ("resolution_time_p90", "resolution_n", None, None),
+}
+
+
+@dataclass(frozen=True)
+class Kind:
+    """What the reference of one kind of export computes, and how its wide rows become records."""
+
+    kpis: tuple[str, ...]
+    group: str  #: the group column (hdkpi's --by)
+    columns: dict[str, tuple]  #: kpi → (value, n, numerator, denominator) columns of the wide result
+    used_types: dict[str, str]  #: the columns the KPIs read (and the read floor of bench/run.py reads)
+    counts: frozenset[str]  #: KPIs that are counts (an empty cell is 0, n 0)
+    shares: frozenset[str]  #: KPIs that are shares (an empty cell is 0 ÷ 0)
+    total: str  #: the count KPI that must equal hdkpi's used rows, overall
+    anchors: dict[str, str] | None = None  #: kpi → anchor, when the kind has several (a day row holds only its own)
+
+
+KINDS = {
+    "calls": Kind(KPIS, "queue", COLUMNS, USED_TYPES,
+                  frozenset({"calls_offered", "calls_answered", "calls_abandoned", "short_abandons"}),
+                  frozenset({"abandonment_rate", "service_level", "transfer_rate"}), "calls_offered"),
+    "tickets": Kind(TICKET_KPIS, "priority", TICKET_COLUMNS, TICKET_USED_TYPES,
+                    frozenset({"ticket_volume", "tickets_resolved"}), frozenset(), "ticket_volume",
+                    TICKET_ANCHORS),
 }
 
 
@@ -184,6 +250,65 @@ FROM calls
 """
 
 
+def tickets_sql(path: str, shape: str = "by-group-day") -> str:
+    """The ticket query: every ticket KPI's figures for each grouping set of ``shape`` (group: priority)."""
+    if "resolution_seconds" in header(path):
+        raise SystemExit(f"{path}: has resolution_seconds; the reference only derives it from resolved_at")
+    sets = SHAPES[shape].replace("queue", "priority")
+    grouped = "priority" in sets
+    by_day = "day" in sets
+    priority = "priority" if grouped else "NULL::VARCHAR AS priority"
+    day = "day" if by_day else "NULL::DATE AS day"
+    grouping = "GROUPING(priority, day)" if by_day else "GROUPING(priority) * 2 + 1" if grouped else "3"
+    query = f"""
+WITH tickets AS{" MATERIALIZED" if by_day else ""} (
+    SELECT priority, CAST(created_at AS DATE) AS created_day, CAST(resolved_at AS DATE) AS resolved_day,
+           (epoch_us(resolved_at) - epoch_us(created_at)) / 1000000 AS resolution     -- NULL while open
+    FROM {source(path, TICKET_USED_TYPES)}
+)
+SELECT {grouping} AS grouping_id, {priority}, {day}, 'resolved_at' AS anchor,
+    count(*) AS ticket_volume,
+    count(resolution) AS tickets_resolved,
+    avg(resolution) AS resolution_time,
+    count(resolution) AS resolution_n,
+    quantile_cont(resolution, 0.5) AS resolution_time_median,
+    quantile_cont(resolution, 0.9) AS resolution_time_p90
+FROM (SELECT priority, resolved_day AS day, resolution FROM tickets)
+GROUP BY GROUPING SETS ({sets})"""
+    if by_day:  # open tickets have no resolved day; ticket_volume by day is anchored on created_at
+        query += """
+HAVING GROUPING(day) = 1 OR day IS NOT NULL
+UNION ALL BY NAME
+SELECT GROUPING(priority, day) AS grouping_id, priority, day, 'created_at' AS anchor, count(*) AS ticket_volume
+FROM (SELECT priority, created_day AS day FROM tickets)
+GROUP BY GROUPING SETS ((day), (priority, day))"""
+    return query + "\n"
+
+
+def tickets_validate_sql(path: str) -> str:
+    """Rows of a tickets export that hdkpi would reject (by reason), or that the reference does not handle."""
+    return f"""
+WITH tickets AS (SELECT * FROM {source(path, TICKET_ALL_TYPES)})
+SELECT count(*) AS rows,
+    count(*) FILTER (ticket_id IS NULL) AS empty_ticket_id,
+    count(*) FILTER (created_at IS NULL) AS empty_created_at,
+    count(*) FILTER (replies < 0 OR reopens < 0 OR handle_seconds < 0) AS negative_count_or_duration,
+    count(*) FILTER (first_response_at < created_at) AS first_response_before_created,
+    count(*) FILTER (resolved_at < created_at) AS resolved_before_created,
+    count(*) - count(DISTINCT ticket_id) AS duplicate_ticket_id,
+    count(*) FILTER (priority IS NULL) AS empty_priority
+FROM tickets
+"""
+
+
+def kind_sql(path: str, shape: str = "by-group-day", kind: str = "calls") -> str:
+    return tickets_sql(path, shape) if kind == "tickets" else sql(path, shape)
+
+
+def kind_validate_sql(path: str, kind: str = "calls") -> str:
+    return tickets_validate_sql(path) if kind == "tickets" else validate_sql(path)
+
+
 def connect(threads: int | None = None):
     import duckdb
 
@@ -194,23 +319,33 @@ def connect(threads: int | None = None):
     return con
 
 
-def records(rows: list[dict]) -> dict[tuple[str, str | None, str | None], tuple]:
-    """The wide result → {(kpi, queue or None, day or None): (value, n, numerator, denominator)}."""
+def records(rows: list[dict], kind: str = "calls") -> dict[tuple[str, str | None, str | None], tuple]:
+    """The wide result → {(kpi, group or None, day or None): (value, n, numerator, denominator)}.
+
+    A row grouped by day holds only the KPIs anchored on its ``anchor`` (tickets: created_at or
+    resolved_at); a row without a day, or without an ``anchor`` column (calls), holds them all."""
+    spec = KINDS[kind]
     out = {}
     for row in rows:
-        grouping = row["grouping_id"]  # bit 1: queue not grouped, bit 0: day not grouped
-        queue = None if grouping & 2 else row["queue"]
+        grouping = row["grouping_id"]  # bit 1: group not grouped, bit 0: day not grouped
+        group = None if grouping & 2 else row[spec.group]
         day = None if grouping & 1 else row["day"]
-        for kpi in KPIS:
-            value, n, num, den = (None if c is None else row[c] for c in COLUMNS[kpi])
-            out[(kpi, queue, day)] = (value, n, num, den)
+        for kpi in spec.kpis:
+            if day is not None and spec.anchors and spec.anchors[kpi] != row.get("anchor"):
+                continue
+            value, n, num, den = (None if c is None else row[c] for c in spec.columns[kpi])
+            key = (kpi, group, day)
+            if key in out:
+                raise SystemExit(f"the reference has {key} twice")
+            out[key] = (value, n, num, den)
     return out
 
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0],
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("file", metavar="FILE", help="calls export (.csv or .csv.gz) made by bench/generate.py")
+    parser.add_argument("file", metavar="FILE", help="export (.csv or .csv.gz) made by bench/generate.py")
+    parser.add_argument("--kind", choices=tuple(KINDS), default="calls")
     parser.add_argument("--out", metavar="JSON", help="write the result here (newline-delimited JSON)")
     parser.add_argument("--shape", choices=tuple(SHAPES), default="by-group-day")
     parser.add_argument("--threads", type=int, help="DuckDB threads (default: DuckDB's, one per core)")
@@ -218,7 +353,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--sql", action="store_true", help="print the query and exit")
     args = parser.parse_args(argv)
     path = str(Path(args.file).resolve())
-    query = validate_sql(path) if args.validate else sql(path, args.shape)
+    query = kind_validate_sql(path, args.kind) if args.validate else kind_sql(path, args.shape, args.kind)
     if args.sql:
         print(query.strip())
         return 0

@@ -32,7 +32,11 @@ each shape overall / by-group / by-group-day and the 13 call KPIs of bench/duckd
     duckdb   python bench/duckdb_ref.py FILE --shape SHAPE --out …   (one GROUPING SETS query)
     floor    pyarrow.csv reads the 8 columns those KPIs use, each with an explicit type
 
-in alternating order (hdkpi first in odd rounds, DuckDB first in even ones). Before any
+in alternating order (hdkpi first in odd rounds, DuckDB first in even ones). With ``--kind tickets``
+the KPIs are duckdb_ref.TICKET_KPIS (ticket_volume, tickets_resolved, resolution_time,
+resolution_time_median, resolution_time_p90), the group is ``priority`` (``--by priority
+[--every day]``: the issue's goal is "1 M tickets with median/p90 resolution per priority ≤ 1.5×
+DuckDB"), and the floor reads created_at, resolved_at and priority, typed. Before any
 timing counts, it checks once that the file has no row hdkpi would reject
 (``duckdb_ref.py --validate``) and, after the first round of each shape, that hdkpi's and
 DuckDB's figures agree for every (KPI, group, period) record (bench/agree.py, in a child
@@ -45,6 +49,8 @@ reading the .gz::
     python bench/generate.py 1000000 /tmp/bench/calls_1m.csv
     python bench/run.py /tmp/bench/calls_1m.csv --duckdb --gz --repeat 3
     python bench/run.py /tmp/bench/calls_1m.csv --duckdb --repeat 1 --only by-group-day --profile by-group-day
+    python bench/generate.py 1000000 /tmp/bench/tickets_1m.csv --kind tickets
+    python bench/run.py /tmp/bench/tickets_1m.csv --kind tickets --duckdb --repeat 3
 """
 
 from __future__ import annotations
@@ -73,19 +79,21 @@ FLOOR = ("import sys; from pyarrow import csv; "
          "print(t.num_rows)")
 STARTUP = "import hdkpi.cli, hdkpi.pipeline, pandas, pyarrow.csv"
 BENCH = Path(__file__).resolve().parent
-#: the read floor of --duckdb: duckdb_ref.USED_TYPES as pyarrow types, every column typed explicitly
+#: the read floor of --duckdb: duckdb_ref.KINDS[kind].used_types as pyarrow types, every column typed explicitly
 TYPED_FLOOR = (
     "import sys, pyarrow as pa; from pyarrow import csv; "
-    "types = {'offered_at': pa.timestamp('s', tz='UTC'), 'wait_seconds': pa.float64(), "
-    "'talk_seconds': pa.float64(), 'hold_seconds': pa.float64(), 'acw_seconds': pa.float64(), "
-    "'outcome': pa.string(), 'queue': pa.string(), 'transferred': pa.bool_()}; "
+    "types = {types}; "
     "t = csv.read_csv(sys.argv[1], convert_options=csv.ConvertOptions(include_columns=list(types), "
     "column_types=types)); print(t.num_rows)"
 )
-#: --duckdb shapes: name → hdkpi slicing options (duckdb_ref.SHAPES has the same names)
-DUCKDB_SHAPES = {"overall": [], "by-group": ["--by", "queue"], "by-group-day": ["--by", "queue", "--every", "day"]}
-#: issue 9's goals (paired ratios; RSS in MiB)
+#: DuckDB's column types (duckdb_ref) → the pyarrow type the floor reads the column as
+PYARROW_TYPES = {"TIMESTAMPTZ": "pa.timestamp('s', tz='UTC')", "DOUBLE": "pa.float64()", "BIGINT": "pa.int64()",
+                 "VARCHAR": "pa.string()", "BOOLEAN": "pa.bool_()"}
+#: --duckdb shapes: name → hdkpi slicing options (duckdb_ref.SHAPES has the same names); {group}: the kind's group
+DUCKDB_SHAPES = {"overall": [], "by-group": ["--by", "{group}"], "by-group-day": ["--by", "{group}", "--every", "day"]}
+#: issue 9's goals (paired ratios; RSS in MiB); GOAL_TICKETS_1M: 1 M tickets, median/p90 resolution per priority
 GOAL_DUCKDB_10M, GOAL_DUCKDB_STRETCH, GOAL_DUCKDB_1M, GOAL_FLOOR, GOAL_GZ, GOAL_RSS_MIB = 1.25, 1.1, 1.5, 2.0, 1.2, 2560
+GOAL_TICKETS_1M = 1.5
 
 
 @dataclass
@@ -201,11 +209,25 @@ def profile(shape: Shape, workdir: str, top: int) -> None:
         pstats.Stats(prof, stream=sys.stdout).strip_dirs().sort_stats(key).print_stats(top)
 
 
-def duckdb_kpis() -> list[str]:
-    sys.path.insert(0, str(BENCH))
-    from duckdb_ref import KPIS  # bench/ is not a package; importing it does not import duckdb
+def duckdb_kind(kind: str):
+    """duckdb_ref.KINDS[kind]: the reference's KPIs, group column and used column types."""
+    if str(BENCH) not in sys.path:
+        sys.path.insert(0, str(BENCH))
+    from duckdb_ref import KINDS  # bench/ is not a package; importing it does not import duckdb
 
-    return list(KPIS)
+    if kind not in KINDS:
+        raise SystemExit(f"--duckdb has a reference for {', '.join(KINDS)}, not {kind}")
+    return KINDS[kind]
+
+
+def duckdb_kpis(kind: str = "calls") -> list[str]:
+    return list(duckdb_kind(kind).kpis)
+
+
+def typed_floor(kind: str) -> str:
+    """The floor's code: pyarrow reads the columns the reference's KPIs use, each with its type."""
+    types = ", ".join(f"'{name}': {PYARROW_TYPES[t]}" for name, t in duckdb_kind(kind).used_types.items())
+    return TYPED_FLOOR.replace("{types}", "{" + types + "}")
 
 
 def gzipped(path: str) -> str:
@@ -247,19 +269,21 @@ class Trio:
         return [a.wall / b.wall for a, b in zip(self.hdkpi.samples, other.samples)]
 
 
-def duckdb_trios(path: str, variants: list[str], shapes: list[str], workdir: str) -> list[Trio]:
-    kpi_args = [arg for name in duckdb_kpis() for arg in ("--kpi", name)]
+def duckdb_trios(path: str, variants: list[str], shapes: list[str], workdir: str, kind: str = "calls") -> list[Trio]:
+    spec = duckdb_kind(kind)
+    kpi_args = [arg for name in spec.kpis for arg in ("--kpi", name)]
     trios = []
     for variant in variants:
         source = gzipped(path) if variant == "gz" else path
-        floor = Shape(f"floor {variant}", [sys.executable, "-c", TYPED_FLOOR, source])
+        floor = Shape(f"floor {variant}", [sys.executable, "-c", typed_floor(kind), source])
         for shape in shapes:
+            slicing = [arg.format(group=spec.group) for arg in DUCKDB_SHAPES[shape]]
             hdkpi = Shape(f"hdkpi {shape} {variant}",
-                          [*hdkpi_argv(), "report", source, "--kind", "calls", "-f", "json", *kpi_args,
-                           *DUCKDB_SHAPES[shape]])
+                          [*hdkpi_argv(), "report", source, "--kind", kind, "-f", "json", *kpi_args, *slicing])
             out = str(Path(workdir) / f"duckdb-{shape}-{variant}.json")
             duck = Shape(f"duckdb {shape} {variant}",
-                         [sys.executable, str(BENCH / "duckdb_ref.py"), source, "--shape", shape, "--out", out])
+                         [sys.executable, str(BENCH / "duckdb_ref.py"), source, "--kind", kind, "--shape", shape,
+                          "--out", out])
             trios.append(Trio(variant, shape, source, hdkpi, duck, floor))
     return trios
 
@@ -322,7 +346,7 @@ def duckdb_table(trios: list[Trio]) -> str:
     return "\n".join(lines)
 
 
-def goals(trios: list[Trio], rows: int) -> list[str]:
+def goals(trios: list[Trio], rows: int, kind: str = "calls") -> list[str]:
     """Issue 9's goals for these trios: met or missed, by how much (paired medians)."""
     big = rows >= 5_000_000
     out = []
@@ -338,6 +362,13 @@ def goals(trios: list[Trio], rows: int) -> list[str]:
         if t.variant == "gz":
             out.append(f"{label}: hdkpi/DuckDB on the same .gz {vs_duck:.2f}× — goal ≤ {GOAL_GZ}×: "
                        f"{verdict(vs_duck, GOAL_GZ)}")
+            continue
+        if kind == "tickets":  # the issue's ticket goal is set at 1 M rows, for median/p90 per priority
+            which = " (the goal's shape: per priority)" if t.shape == "by-group" else ""
+            scale = "" if 500_000 <= rows <= 2_000_000 else f" (this file has {rows:,} rows, the goal is for 1 M)"
+            out.append(f"{label}: hdkpi/DuckDB {vs_duck:.2f}× — goal ≤ {GOAL_TICKETS_1M}× at 1 M tickets{which}"
+                       f"{scale}: {verdict(vs_duck, GOAL_TICKETS_1M)}")
+            out.append(f"{label}: hdkpi/floor {vs_floor:.2f}×, peak RSS {rss:.0f} MiB (no ticket goal for these)")
             continue
         if big:
             out.append(f"{label}: hdkpi/DuckDB {vs_duck:.2f}× — goal ≤ {GOAL_DUCKDB_10M}× (stretch "
@@ -359,27 +390,28 @@ def duckdb_main(args: argparse.Namespace, path: str, rows: int, size: int) -> in
         version = metadata.version("duckdb")  # not imported here: this process must stay small (see measure)
     except metadata.PackageNotFoundError:
         raise SystemExit("--duckdb needs DuckDB: pip install -e '.[bench]'") from None
-    if args.kind != "calls":
-        raise SystemExit("--duckdb compares the call KPIs: use a calls export")
     shapes = [s for s in DUCKDB_SHAPES if not args.only or s in args.only]
     variants = ["csv", "gz"] if args.gz else ["csv"]
-    kpis = duckdb_kpis()
-    print(f"{path}: {rows:,} rows, {size / 2**20:.0f} MiB; {len(kpis)} KPIs: {', '.join(kpis)}")
+    spec = duckdb_kind(args.kind)
+    kpis = list(spec.kpis)
+    print(f"{path}: {rows:,} {args.kind} rows, {size / 2**20:.0f} MiB; {len(kpis)} KPIs: {', '.join(kpis)}; "
+          f"group {spec.group}")
     print(f"python {sys.version.split()[0]}, duckdb {version}, {os.cpu_count()} CPUs, {args.repeat} rounds, "
           f"shapes {', '.join(shapes)}, inputs {', '.join(variants)}", flush=True)
-    code, checked = child_json([sys.executable, str(BENCH / "duckdb_ref.py"), path, "--validate"])
+    code, checked = child_json([sys.executable, str(BENCH / "duckdb_ref.py"), path, "--kind", args.kind,
+                                "--validate"])
     print(f"rows hdkpi would reject or derive (duckdb_ref.py --validate): {checked}\n", flush=True)
     if code != 0:
         raise SystemExit("the input has rows hdkpi rejects or derives; the reference does not: use a "
                          "bench/generate.py file")
     with tempfile.TemporaryDirectory(prefix="hdkpi-bench-") as workdir:
-        trios = duckdb_trios(path, variants, shapes, workdir)
+        trios = duckdb_trios(path, variants, shapes, workdir, args.kind)
         run_trios(trios, args.repeat, workdir)
         print("figures: hdkpi and DuckDB agree on every record of every shape "
               f"({', '.join(f'{t.shape} {t.variant}: {t.hdkpi.records:,}' for t in trios)})\n")
         print(duckdb_table(trios))
         print()
-        for line in goals(trios, rows):
+        for line in goals(trios, rows, args.kind):
             print(f"- {line}")
         if args.profile:
             wanted = next((t.hdkpi for t in trios if t.shape == args.profile), None)
@@ -401,7 +433,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--profile", metavar="SHAPE", help="also cProfile one run of SHAPE (e.g. by-group-day)")
     parser.add_argument("--top", type=int, default=25, help="rows of the profile listings (default 25)")
     parser.add_argument("--duckdb", action="store_true",
-                        help="time hdkpi against the DuckDB reference and the typed read floor (calls)")
+                        help="time hdkpi against the DuckDB reference and the typed read floor (calls, tickets)")
     parser.add_argument("--gz", action="store_true", help="with --duckdb: also all of it on FILE.gz")
     args = parser.parse_args(argv)
     path = str(Path(args.file).resolve())
