@@ -175,7 +175,7 @@ CELLS = {
     "wait_seconds": ["", "0", "12", "12.5", "-3", "1e2", "nan", "inf", "+4", ".5", "5.", "abc", " 7"],
     "outcome": ["", "answered", "abandoned", "other", "ANSWERED", "lost", " abandoned"],
     "queue": ["", "a", "b", " a", "=cmd()"],
-    "transferred": ["", "true", "FALSE", "Yes", "n", "1", "0", "maybe", " t "],
+    "transferred": ["", "true", "FALSE", "Yes", "n", "1", "0", "maybe", " t ", "\x1ctrue", "\u00a0no"],
 }
 
 
@@ -207,7 +207,7 @@ TYPEABLE = {
     "wait_seconds": ["", "0", "12", "12.5", "-3", "1e2", "nan", "inf", "+4", ".5", "5.", " 7", "NaN"],
     "outcome": ["", "answered", "abandoned", "other", "ANSWERED", "lost", " abandoned"],
     "queue": ["", "a", "b", " a", "=cmd()", "é"],
-    "transferred": ["", "true", "FALSE", "Yes", "n", "1", "0", "maybe", " t "],
+    "transferred": ["", "true", "FALSE", "Yes", "n", "1", "0", "maybe", " t ", "\x1ctrue", "\u00a0no"],
 }
 
 
@@ -269,3 +269,19 @@ def test_small_blocks_without_multiline_cells_agree(tmp_path, monkeypatch):
     path = _write(tmp_path, HEADER + "\n" + "\n".join(rows) + "\n")
     ds = _same(path)
     assert ds.summary.used == 5_000 and ds.frame.loc[8, "queue"] == "q,0"  # row 8 is C7: 7 % 7 = 0
+
+
+@pytest.mark.parametrize("ids, duplicates", [
+    (["C1", "C2", "C3", "C4"], 0),          # increasing: distinct by the neighbour comparison
+    (["C4", "C3", "C2", "C1"], 0),          # decreasing: likewise
+    (["C1", "C3", "C2", "C4"], 0),          # unordered: told by the hash pass
+    (["C1", "C2", "C2", "C3"], 1),          # a repeat in order: not strictly increasing
+    (["C1", "", "C1", "C2"], 1),            # an empty id between two equal ones hides nothing
+    (["C1", "", "", "C2"], 0),              # empty ids are never duplicates (they become no id)
+    (["C2", "C1", "C3", "C1"], 1),
+])
+def test_duplicate_ids_in_and_out_of_order(tmp_path, ids, duplicates):
+    rows = [f"{i},2026-11-02T09:0{n}:00Z,,5,,abandoned,q,," for n, i in enumerate(ids)]
+    path = _write(tmp_path, HEADER + "\n" + "\n".join(rows) + "\n")
+    ds = _same(path)
+    assert ds.summary.rejected_by_reason.get("call_id: duplicate", 0) == duplicates

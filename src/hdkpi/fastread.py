@@ -113,6 +113,8 @@ def _plan(path: str, kind_of: Callable[[list[str]], str | None],
         stage = _stage(f.type)
         if stage == "number":
             types[at] = pa.float64()
+        elif stage == "bool":  # a handful of distinct words: each read once (normalise._arrow_bool)
+            types[at] = pa.dictionary(pa.int32(), pa.string())
         elif stage == "datetime":
             seen = next((row[at].strip() for row in sample if len(row) > at and row[at].strip()), None)
             if seen is None or _ZONED.match(seen):
