@@ -145,7 +145,7 @@ def test_the_text_path_takes_what_arrow_cannot_type(tmp_path, text, why):
     assert _typed(path) is None, why
     try:
         normalise(read_table(str(path)), tz="UTC")  # and the text path reads it (or refuses it with a reason)
-    except Exception as exc:  # noqa: BLE001 - only the ragged row is refused
+    except Exception as exc:  # only the ragged row is refused
         assert "ragged" in str(exc)
 
 
@@ -189,7 +189,7 @@ def test_any_file_the_typed_read_accepts_equals_the_text_path(tmp_path, rows, tz
     path = _write(tmp_path, "\n".join(lines) + "\n", "fuzz.csv")
     try:
         reference = normalise(read_table(str(path)), tz=tz)
-    except Exception:  # noqa: BLE001 - a file the text path refuses: the typed one must not accept it
+    except Exception:  # a file the text path refuses: the typed one must not accept it
         assert _typed(path, tz) is None
         return
     typed = _typed(path, tz)

@@ -138,8 +138,10 @@ def check_nightly_run(args: list[str], tmp_path: Path) -> None:
     result = invoke(args)
     assert result.exit_code == ExitCode.OK, result.output
     assert result.stdout == "" and result.stderr == "", "-q: silent when all is well"
-    written = sorted(p.relative_to(tmp_path) for p in (tmp_path / "srv" / "reports").rglob("*") if p.is_file())
+    written = sorted(p.relative_to(tmp_path) for p in (tmp_path / "srv" / "reports").rglob("*") if p.is_file()
+                     and not p.name.startswith("history.db"))
     assert written == [Path("srv/reports/2026-11-20/kpis.json")], "named after the day the figures cover"
+    assert (tmp_path / "srv" / "reports" / "history.db").is_file(), "the night is recorded in the history"
     doc = json.loads((tmp_path / "srv" / "reports" / "2026-11-20" / "kpis.json").read_text(encoding="utf-8"))
     assert doc["command"] == "report"
     assert doc["period"] == {"from": "2026-11-20T00:00:00+00:00", "to": "2026-11-21T00:00:00+00:00"}

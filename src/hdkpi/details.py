@@ -34,6 +34,7 @@ class RunContext:
     slicing: Any
     periods: Any
     rejected: list[Any] = field(default_factory=list)  #: per file, its rejected rows (with --rejects)
+    history: Any = None  #: the stored series of this run's figures (hdkpi.history_records.report_history)
 
 
 def records_behind(report: "Report", kpi: str, group: dict[str, str | None] | None = None,

@@ -48,7 +48,7 @@ class RunOptions:
     every: str | None = None  #: --every hour|day|week|month
     last: str | None = None  #: --last 7d
     now: str | None = None  #: --now, the end of --last (default: the current time)
-    compare: str | None = None  #: --compare previous
+    compare: str | None = None  #: --compare previous|last-week|same-day-last-week|baseline
     preset: str | None = None  #: --preset NAME or mapping file (default: detected)
     dayfirst: bool | None = None  #: --dayfirst / --monthfirst for numeric dates (default: from the values)
     definitions: str = "standard"  #: --definitions standard|vendor
@@ -61,6 +61,7 @@ class RunOptions:
         if self.progress is not None:
             self.progress(message)
     business: bool = False  #: --business: frt and resolution times in the calendar's business time
+    history: str | None = None  #: --history / HDKPI_HISTORY; run() fills in the targets file's history:
 
 
 def build_registry(plugins: list[str]) -> "Registry":
@@ -365,8 +366,12 @@ def slice_results(refs: list["KpiRef"], frames: dict[str, "pd.DataFrame"], setti
     if span is not None:
         periods = make_periods(slicing.every, span[0], span[1], slicing.tz, slicing.week_start)
     results = compute(refs, frames, settings, window, slicing, periods)
-    if compare:
+    if compare == "previous":
         attach_previous(results, refs, frames, settings, window, slicing, periods)
+    elif compare in ("last-week", "same-day-last-week"):
+        from .comparisons import attach_shifted
+
+        attach_shifted(results, compare, refs, frames, settings, window, slicing, periods)
     return results
 
 
@@ -483,6 +488,27 @@ def annotate(results: list["Result"], options: RunOptions, settings: dict[str, A
         flag_anomalies(results, int(settings["anomaly_window"]))
 
 
+def recall_history(results: list["Result"], options: RunOptions, settings: dict[str, Any], window: "Window",
+                   slicing: "Slicing", frames: dict[str, "pd.DataFrame"]) -> None:
+    """annotate(), with the history store (when there is one) filling comparisons the input cannot give
+    and lengthening each series for the anomaly rule: hdkpi.history_records."""
+    from .history_records import recall_for
+
+    recall = recall_for(options.history, results, window, slicing, periods_of(frames, window, slicing), frames)
+    if recall is None and options.compare == "baseline":
+        raise UsageError("--compare baseline takes the baseline from --baseline FILE or from the history "
+                         "(--history FILE, with earlier runs in it)")
+    try:
+        if recall is not None and options.compare:
+            recall.compare(results, options.compare, int(settings["anomaly_window"]))
+        annotate(results, options, settings)
+        if recall is not None:
+            recall.flag_anomalies(results, int(settings["anomaly_window"]))
+    finally:
+        if recall is not None:
+            recall.store.close()
+
+
 def run(options: RunOptions) -> Report:
     from .evaluate import evaluate
     from .slicing import EVERY, TIME_DIMS, Slicing, week_start_number
@@ -496,8 +522,12 @@ def run(options: RunOptions) -> Report:
     settings = resolve_settings(targets, options.overrides)
     if options.every is not None and options.every not in EVERY:
         raise UsageError(f"--every {options.every!r}: use one of {', '.join(EVERY)}")
-    if options.compare not in (None, "previous"):
-        raise UsageError(f"--compare {options.compare!r}: only 'previous' is supported")
+    from .history_records import COMPARES
+
+    if options.compare not in (None, *COMPARES):
+        raise UsageError(f"--compare {options.compare!r}: use one of {', '.join(COMPARES)}")
+    if options.history is None and targets is not None:
+        options.history = targets.history
     window = resolve_window(options)
     datasets = load_datasets(options, targets)
     frames = combine(datasets)
@@ -517,7 +547,7 @@ def run(options: RunOptions) -> Report:
     results = slice_results(refs, frames, settings, window, slicing, options.compare)
     if targets is not None:
         results = add_segments(results, refs, targets, frames, settings, window, slicing)
-    annotate(results, options, settings)
+    recall_history(results, options, settings, window, slicing, frames)
     verdicts = evaluate(results, targets.targets if targets is not None else [], settings)
     report = Report(
         verdicts=verdicts,

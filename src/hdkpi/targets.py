@@ -39,7 +39,7 @@ if TYPE_CHECKING:  # pragma: no cover
     from .registry import KpiRef, Registry
 
 VERSION = 1
-TOP_KEYS = ("version", "settings", "calendar", "preset", "columns", "cache", "targets", "scorecards")
+TOP_KEYS = ("version", "settings", "calendar", "preset", "columns", "cache", "history", "targets", "scorecards")
 LATER_KEYS: dict[str, str] = {}  # sections of DESIGN.md that this version refuses rather than ignores
 LEVELS = ("fail", "warn")
 _THRESHOLD = re.compile(r"^\s*(?P<op><=|>=|==|<|>)\s*(?P<quantity>\S.*?)\s*$")
@@ -61,6 +61,7 @@ class TargetsFile:
     preset: str | None = None  #: preset: NAME or mapping file (relative to the targets file)
     scorecards: dict[str, Any] = field(default_factory=dict)  #: name → hdkpi.scorecard.Scorecard
     cache: str | None = None  #: cache: DIR (relative to the targets file) or true for the default place
+    history: str | None = None  #: history: FILE (relative to the targets file) or a postgresql:// URL
 
 
 class ThresholdError(ValueError):
@@ -558,6 +559,15 @@ def parse_targets(text: str, path: str, registry: Registry) -> TargetsFile:
                 result.cache = str(Path(path).parent / value.strip())
             elif value not in (False, None, _BAD):
                 c.add(value_node, "cache: a directory, or true for the default place (~/.cache/hdkpi)")
+        elif key == "history":
+            value = c.scalar(value_node)
+            if isinstance(value, str) and value.strip():
+                from .history import is_url
+
+                text = value.strip()
+                result.history = text if is_url(text) else str(Path(path).parent / text)
+            elif value is not _BAD:
+                c.add(value_node, "history: a database file (relative to this file) or a postgresql:// URL")
         elif key == "columns":
             result.columns = _read_columns(c, value_node)
         elif key == "targets":

@@ -526,8 +526,11 @@ def figures_table(verdicts: list[Verdict], caption: str) -> str:
             f'<thead>{head}</thead><tbody>{"".join(rows)}</tbody></table></details>')
 
 
-def trends(report: Report, ids: set[str], *, targeted: bool) -> str:
-    """Charts of the KPIs with a target (``targeted``), or of the others."""
+def trends(report: Report, ids: set[str], *, targeted: bool,
+           names: tuple[tuple[str, str], tuple[str, str]] = (("trends", "Trends"),
+                                                              ("other-trends", "Trends of the other figures"))) -> str:
+    """Charts of the KPIs with a target (``targeted``), or of the others; ``names``: the section's id
+    and heading when it comes first, and otherwise (the history charts use their own)."""
     series = series_of(report)
     if not series:
         return ""
@@ -560,7 +563,7 @@ def trends(report: Report, ids: set[str], *, targeted: bool) -> str:
             f'{chart.svg()}\n{chart.legend()}\n{figures_table(main, chart.summary())}\n</figure>')
     note = ("Dashed line: the target (fail level), the tinted side misses it; dotted: the warn level. "
             "Markers: ● pass, ▲ warn, ✖ fail; ○ or a grey bar on the axis: periods without data (gaps in the line).")
-    sid, title = ("trends", "Trends") if first else ("other-trends", "Trends of the other figures")
+    sid, title = names[0] if first else names[1]
     note_html = f'<p class="hint">{esc(note)}</p>\n' if first else ""
     return (f'<section id="{sid}"><h2>{title} <span class="hint">{esc(every_text(report.every))}, '
             f'{esc(report.tz)}</span></h2>\n{note_html}<div class="charts">\n'
@@ -782,6 +785,16 @@ def methods(report: Report) -> str:
             "says). The definitions of every KPI: <code>hdkpi kpis</code> and docs/kpis.md.</p></section>")
 
 
+def history_charts(report: Report, ids: set[str]) -> list[str]:
+    """Trend charts of the stored series when the run has a history database (``--history``)."""
+    past = getattr(report.context, "history", None)
+    if past is None:
+        return []
+    from .history import html_sections
+
+    return html_sections(past, ids)
+
+
 def nav(sections: Iterable[tuple[str, str]]) -> str:
     links = "".join(f'<li><a href="#{sid}">{esc(name)}</a></li>' for sid, name in sections)
     return f'<nav aria-label="sections"><ul>{links}</ul></nav>'
@@ -793,12 +806,13 @@ class HtmlFormatter(Formatter):
     def render(self, report: Report) -> str:
         ids: set[str] = set()
         ids.update(("kpis", "trends", "figures", "other-trends", "heatmap", "breakdown", "inputs", "settings",
-                    "method"))
+                    "method", "history", "other-history"))
         bodies = [body for body in (
             tiles(report, targeted=True),
             trends(report, ids, targeted=True),
             tiles(report, targeted=False),
             trends(report, ids, targeted=False),
+            *history_charts(report, ids),
             heatmaps(report),
             breakdowns(report),
             inputs(report),
