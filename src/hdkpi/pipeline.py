@@ -285,6 +285,21 @@ def combine(datasets: list["Dataset"]) -> dict[str, "pd.DataFrame"]:
 JOINED_FIELDS = ("agent", "queue", "team", "priority", "category", "channel", "tier")
 
 
+def encode_dimensions(frames: dict[str, "pd.DataFrame"], dims: list[str]) -> None:
+    """Text columns that results are grouped by become categoricals, once per run.
+
+    A groupby hashes text keys every time it runs — once per KPI and breakdown, 39 times for 13
+    KPIs by queue and day — while a categorical's keys are already integer codes. The figures
+    and their order are the same: categories sort as the texts do, an empty value stays a group
+    of its own."""
+    import pandas as pd
+
+    for frame in frames.values():
+        for dim in dict.fromkeys(dims):
+            if dim in frame.columns and isinstance(frame[dim].dtype, pd.StringDtype):
+                frame[dim] = frame[dim].astype("category")
+
+
 def join_surveys(frames: dict[str, "pd.DataFrame"]) -> None:
     """Give survey answers the dimensions of the ticket or call they are about (by ticket_id or
     call_id), so ``--by priority`` or ``--by queue`` works for csat/nps/ces; a survey's own agent
@@ -536,6 +551,8 @@ def run(options: RunOptions) -> Report:
     for dim in options.by:
         if dim not in known:
             raise UsageError(f"--by {dim}: not a field of the input nor one of {', '.join(TIME_DIMS)}")
+    segment_dims = [t.by for t in targets.targets if t.by] if targets is not None else []
+    encode_dimensions(frames, [*options.by, *segment_dims])
     calendar = targets.calendar if targets is not None else None
     if options.business and calendar is None:
         raise UsageError("--business needs a calendar: section in the targets file (see README, 'Business time')")
