@@ -1,4 +1,4 @@
-"""The parsed-data cache: a second run reads Parquet, any change of the file or reading re-parses."""
+"""The parsed-data cache: a second run reads the Arrow entry, any change of the file or reading re-parses."""
 
 from __future__ import annotations
 
@@ -35,13 +35,16 @@ def cache_dir(tmp_path, monkeypatch):
 def test_second_run_reads_the_cache_not_the_file(tmp_path, cache_dir, monkeypatch):
     path = write_csv(tmp_path, CALLS, "calls.csv")
     first, _ = figures(path)
-    assert len(list(cache_dir.glob("*.parquet"))) == 1
+    assert len(list(cache_dir.glob("*.arrow"))) == 1
     import hdkpi.pipeline
 
     def no_parsing(*args, **kwargs):
         raise AssertionError("the file was parsed again")
 
+    import hdkpi.fastread
+
     monkeypatch.setattr(hdkpi.pipeline, "read_with_preset", no_parsing)
+    monkeypatch.setattr(hdkpi.fastread, "read_typed", no_parsing)
     second, summary2 = figures(path)
     assert second == first
     # row accounting survives the cache: 3 read, 2 used, 1 rejected ("wait_seconds: not a number")
@@ -56,14 +59,14 @@ def test_a_changed_file_or_reading_is_parsed_again(tmp_path, cache_dir):
     changed, _ = figures(path)
     assert dict(((k, tuple(g.items())), v) for k, g, v in changed)[("calls_offered", ())] == 3  # 4 rows, 1 bad
     figures(path, tz="Europe/Paris")  # another zone is another entry
-    assert len(list(cache_dir.glob("*.parquet"))) == 3
+    assert len(list(cache_dir.glob("*.arrow"))) == 3
 
 
 def test_a_damaged_entry_is_ignored_and_rewritten(tmp_path, cache_dir):
     path = write_csv(tmp_path, CALLS, "calls.csv")
     first, _ = figures(path)
-    (entry,) = cache_dir.glob("*.parquet")
-    entry.write_bytes(b"not parquet")
+    (entry,) = cache_dir.glob("*.arrow")
+    entry.write_bytes(b"not an arrow file")
     again, _ = figures(path)
     assert again == first
 
@@ -76,3 +79,29 @@ def test_cache_info_and_clear(tmp_path, cache_dir):
     cleared = runner.invoke(cli, ["cache", "clear"])
     assert cleared.exit_code == 0 and "removed 2 cache file(s)" in cleared.stderr
     assert not list(cache_dir.iterdir())
+
+
+@pytest.mark.parametrize("text", [
+    CALLS,  # a rejected row: data rows 1, 2, 4 are no range, so they are kept as a column
+    CALLS.replace("bad", "40"),  # clean: read by the typed path, index a range
+])
+def test_the_cached_frame_is_the_parsed_frame(tmp_path, cache_dir, text, monkeypatch):
+    """Dtypes, values and data row numbers come back from the cache as they were parsed."""
+    import pandas as pd
+
+    import hdkpi.fastread
+    import hdkpi.pipeline
+    from hdkpi.pipeline import load_datasets
+
+    path = write_csv(tmp_path, text + "4,2026-11-02T08:03:00Z,5,abandoned,\n", "calls.csv")
+    options = RunOptions(files=[str(path)], cache=True)
+    (parsed,) = load_datasets(options, None)
+
+    def no_parsing(*args, **kwargs):
+        raise AssertionError("the file was parsed again")
+
+    monkeypatch.setattr(hdkpi.pipeline, "read_with_preset", no_parsing)
+    monkeypatch.setattr(hdkpi.fastread, "read_typed", no_parsing)
+    (cached,) = load_datasets(options, None)
+    pd.testing.assert_frame_equal(cached.frame, parsed.frame)
+    assert cached.summary == parsed.summary

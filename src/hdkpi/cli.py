@@ -179,7 +179,7 @@ def input_options(fn: Callable[..., Any]) -> Callable[..., Any]:
         click.option("--blocksize", metavar="SIZE",
                      help="With --engine dask: CSV block size (default 64MiB; 0: whole files)."),
         click.option("--cache", is_flag=True,
-                     help="Keep each parsed file (Parquet) for the next run; HDKPI_CACHE=DIR sets the place "
+                     help="Keep each parsed file (Arrow IPC, memory-mapped) for the next run; HDKPI_CACHE=DIR sets the place "
                           "(default ~/.cache/hdkpi). An unchanged file is not parsed again."),
     ]
     return _stack(fn, decorators)
