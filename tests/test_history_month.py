@@ -129,3 +129,20 @@ def test_the_recipes_history_is_where_the_service_may_write():
     service = unit_file(CRON / "hdkpi-nightly.service")
     (path,) = option_values(hdkpi_args(systemd_command(CRON / "hdkpi-nightly.service")), "--history")
     assert Path(path).parent == Path(service["Service"]["ReadWritePaths"])
+
+
+def test_a_report_without_periods_draws_the_stored_nights(month, tmp_path):
+    """An ad-hoc report over a whole export (no --every, no --last: a window figure) still draws the
+    stored series, in the unit the store holds most of: the nights' days."""
+    import shutil
+
+    db, _ = month
+    copy = tmp_path / "history.db"
+    shutil.copy(db, copy)
+    page = tmp_path / "r.html"
+    result = CliRunner().invoke(cli, ["report", str(EXAMPLES / "calls.csv"), "-t", str(EXAMPLES.parent / "targets.yaml"),
+                                      "--kpi", "service_level", "--history", str(copy), "-f", "html", "-o", str(page)])
+    assert result.exit_code == 0, result.output
+    html = page.read_text(encoding="utf-8")
+    section = html[html.index('<section id="history">'):]
+    assert 'data-kpi="service_level"' in section[:section.index("</section>")]

@@ -468,10 +468,17 @@ def report_history(store: Store, report: Report, periods: int = 90) -> Report | 
 
     spans = report_spans(report)
     units = [s.every for s in spans.values() if s.every]
+    end = report.period_to or max((s.end for s in spans.values()), default=None)
     every = report.every or (units[0] if units else None)
+    if not every:  # a window figure: draw the unit the store holds most of (the nightly runs' days)
+        from .history import HistoryError
+
+        try:
+            every = pick_every(store, None, None, utc_text(end) if end is not None else None) or None
+        except HistoryError:
+            return None
     if not every:
         return None
-    end = report.period_to or max((s.end for s in spans.values()), default=None)
     end_text = utc_text(end) if end is not None else None
     unit = {"hour": timedelta(hours=1), "day": timedelta(days=1), "week": timedelta(days=7)}.get(every,
                                                                                                 timedelta(days=31))
