@@ -427,3 +427,22 @@ def test_history_csv_is_exact_and_spreadsheet_safe(desk):
     # all 2/3, the formula-looking queue 1/2 (quoted with '), sales 1/1
     assert [(c[2], c[6], c[8], c[9], c[10]) for c in cells] == [
         ("", "0.666666666667", "3", "2", "3"), ("'=HYPERLINK(1)", "0.5", "2", "1", "2"), ("sales", "1", "1", "1", "1")]
+
+
+def test_history_html_is_one_escaped_page_of_charts_with_the_target_line(desk):
+    """`hdkpi history -f html`: a chart per KPI (the HTML report's history charts), the target line,
+    no request allowed, and a group value that is markup shown as text."""
+    hostile = "<script>alert(1)</script>"
+    night(desk, "2026-11-02", [(hostile, "answered", 10), (hostile, "answered", 30), ("sales", "answered", 5)])
+    night(desk, "2026-11-03", NIGHTS["2026-11-03"])
+    result = CliRunner().invoke(cli, ["history", "--history", "h.db", "--by", "queue", "-f", "html", "-o", "h.html"])
+    assert result.exit_code == 0, result.output
+    html = (desk / "h.html").read_text(encoding="utf-8")
+    assert html.startswith("<!DOCTYPE html>")
+    assert '<meta http-equiv="Content-Security-Policy" content="default-src &#x27;none&#x27;;' in html
+    charts = html.count('<figure class="trend')
+    assert charts == 2 and 'data-kpi="service_level"' in html and 'data-kpi="calls_offered"' in html
+    level = html[html.index('data-kpi="service_level"'):html.index("</figure>", html.index('data-kpi="service_level"'))]
+    assert 'class="target"' in level and "target &gt;= 60%" in level  # the target line, from the stored target
+    assert hostile not in html and "&lt;script&gt;alert(1)&lt;/script&gt;" in html
+    assert html.count("<script") == 1  # the page's own (allowed by its hash), nothing from the data

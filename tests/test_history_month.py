@@ -146,3 +146,30 @@ def test_a_report_without_periods_draws_the_stored_nights(month, tmp_path):
     html = page.read_text(encoding="utf-8")
     section = html[html.index('<section id="history">'):]
     assert 'data-kpi="service_level"' in section[:section.index("</section>")]
+
+
+def test_the_rolled_up_week_is_the_weekly_report_of_its_nights(month, tmp_path):
+    """Only nights are stored; `hdkpi history --every week` rolls the week of Monday 2026-11-02 up from its
+    seven nights, and it is exactly what `hdkpi report --every week` gives over that week's exports (the
+    Sunday 2026-11-08 had no call: an empty day for every queue)."""
+    db, nights = month
+    doc = json.loads(CliRunner().invoke(cli, ["history", "--history", str(db), "--every", "week", "--by", "queue",
+                                              "--from", "2026-11-02", "--to", "2026-11-09", "-f", "json"]).stdout)
+    points = {(s["kpi"], tuple(s["group"].items())): s["points"] for s in doc["series"]}
+    days = [f"2026-11-0{d}" for d in range(2, 9)]
+    exports = [str(db.parent / "exports" / f"calls-{day}.csv") for day in days]
+    out = tmp_path / "week.json"
+    result = CliRunner().invoke(cli, ["report", *exports, "-t", str(script().TARGETS), "--from", "2026-11-02", "--to",
+                                      "2026-11-09", "--every", "week", "--by", "queue", "--kpi", "service_level",
+                                      "--kpi", "calls_offered", "-f", "json", "-o", str(out)])
+    assert result.exit_code == 0, result.output
+    weekly = [r for r in json.loads(out.read_text(encoding="utf-8"))["results"] if r["period"] == "2026-11-02"]
+    assert len(weekly) == len(points) == 8  # 2 KPIs × (all, billing, sales, tech)
+    for r in weekly:
+        (point,) = points[(r["kpi"], tuple(r["group"].items()))]
+        assert point["period"] == "2026-11-02 (from days)" and point["derived"] is True
+        assert {k: point[k] for k in FIELDS} == {k: r[k] for k in FIELDS}, (r["kpi"], r["group"])
+    # and the week is the sum of its nights: calls offered overall, night by night
+    offered = [next(x["value"] for x in nights[d]["results"] if x["kpi"] == "calls_offered" and not x["group"])
+               for d in days]
+    assert points[("calls_offered", ())][0]["value"] == sum(offered) == 1186

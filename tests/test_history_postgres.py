@@ -162,3 +162,21 @@ def test_schema_1_is_migrated_on_postgres(server, desk):
     figures = stored(url)
     assert figures[("service_level", "2026-10-31", "[]")] == (0.75, 4, 3, 4, None)
     assert figures[("service_level", "2026-11-02", "[]")] == (0.5, 4, 2, 4, "fail")
+
+
+def test_weeks_roll_up_from_the_nights_on_postgres(server, desk):
+    """The seven hand-worked nights of test_history_rollup: the week from its days, 9/16, and
+    --compare last-week reaching it, with the same statements on PostgreSQL."""
+    from .test_history_rollup import WEEK, run_night
+
+    url = server()
+    for day, rows in WEEK.items():
+        run_night(desk, url, day, rows)
+    doc = json.loads(CliRunner().invoke(cli, ["history", "--history", url, "--every", "week", "--by", "queue",
+                                              "--kpi", "service_level", "-f", "json"]).stdout)
+    points = {tuple(s["group"].items()): s["points"][0] for s in doc["series"]}
+    assert (points[()]["value"], points[()]["n"], points[()]["period"]) == (9 / 16, 16, "2026-11-02 (from days)")
+    assert points[(("queue", "billing"),)]["value"] == 4 / 9  # Saturday: billing had no call, sales did
+    tuesday = run_night(desk, url, "2026-11-10", [("billing", "answered", 10)], "--compare", "last-week")
+    level = next(r for r in tuesday["results"] if r["kpi"] == "service_level" and not r["group"])
+    assert (level["compare"]["period"], level["compare"]["value"]) == ("2026-11-02 (history, from days)", 9 / 16)

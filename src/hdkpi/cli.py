@@ -179,8 +179,8 @@ def input_options(fn: Callable[..., Any]) -> Callable[..., Any]:
         click.option("--blocksize", metavar="SIZE",
                      help="With --engine dask: CSV block size (default 64MiB; 0: whole files)."),
         click.option("--cache", is_flag=True,
-                     help="Keep each parsed file (Arrow IPC, memory-mapped) for the next run; HDKPI_CACHE=DIR sets the place "
-                          "(default ~/.cache/hdkpi). An unchanged file is not parsed again."),
+                     help="Keep each parsed file (Arrow IPC, memory-mapped) for the next run; HDKPI_CACHE=DIR sets "
+                          "the place (default ~/.cache/hdkpi). An unchanged file is not parsed again."),
     ]
     return _stack(fn, decorators)
 
@@ -928,8 +928,8 @@ def _history_show_options(fn: Callable[..., Any]) -> Callable[..., Any]:
         click.option("--from", "start", metavar="WHEN", help="Only periods starting at or after WHEN."),
         click.option("--to", "end", metavar="WHEN", help="Only periods ending at or before WHEN."),
         click.option("--tz", default="UTC", show_default=True, callback=_zone, help="Zone of --from/--to/--now."),
-        click.option("-f", "--format", "fmt", type=click.Choice(["table", "json", "csv"]), default="table",
-                     show_default=True),
+        click.option("-f", "--format", "fmt", type=click.Choice(["table", "json", "csv", "html"]), default="table",
+                     show_default=True, help="html: a self-contained page of trend charts with the target line."),
         click.option("-o", "--output", metavar="FILE", help="Write to FILE (atomically) instead of stdout."),
     ])
 
@@ -939,7 +939,8 @@ def _history_show_options(fn: Callable[..., Any]) -> Callable[..., Any]:
 @_history_show_options
 @click.pass_context
 def history_group(ctx: click.Context, **options: Any) -> None:
-    """The stored figures of earlier runs (--history): per-period series per KPI and group.
+    """The stored figures of earlier runs (--history): per-period series per KPI and group. Weeks and
+    months no run stored are rolled up from the stored days where that is exact, marked "(from days)".
 
     \b
       hdkpi history --kpi service_level --by queue --last 30d
@@ -956,8 +957,9 @@ def history_show_command(history: str | None, targets: str | None, debug: bool, 
                          start: str | None, end: str | None, tz: str, fmt: str, output: str | None) -> int:
     from .history import opened, shown, utc_text
     from .history_records import pick_every, rows_by_point, select_rows, series_report
+    from .history_rollup import rolled_rows
     from .pipeline import RunOptions, resolve_window
-    from .render.history import render_csv, render_json, render_table
+    from .render.history import render_csv, render_html, render_json, render_table
 
     location = history_location(history, targets)
     window = resolve_window(RunOptions(files=[], tz=tz, start=start, end=end, last=last, now=now))
@@ -966,17 +968,23 @@ def history_show_command(history: str | None, targets: str | None, debug: bool, 
     with opened(location, create=False) as store:
         unit = pick_every(store, every, low, high)
         rows = select_rows(store, kpis=list(kpis), by=list(by), every=unit, start=low, end=high)
+        if unit in ("week", "month"):  # the periods no run stored, rolled up from their days where exact
+            days = select_rows(store, kpis=list(kpis), by=list(by), every="day", start=low, end=high)
+            rows += rolled_rows(store, unit, days, rows, low, high)
     if not rows:
         from .errors import UsageError
 
         asked = f" of {', '.join(kpis)}" if kpis else ""
-        raise UsageError(f"the history holds no {unit or 'window'} figures{asked} for that span")
+        rolled = f" (nor a whole {unit} of stored days to roll up)" if unit in ("week", "month") else ""
+        raise UsageError(f"the history holds no {unit or 'window'} figures{asked} for that span{rolled}")
     report = series_report(rows, unit, list(by), list(kpis))
     where = shown(location)
     if fmt == "json":
         text = render_json(report, where, rows_by_point(rows))
     elif fmt == "csv":
         text = render_csv(report, rows_by_point(rows))
+    elif fmt == "html":
+        text = render_html(report, where)
     else:
         text = render_table(report, where, color=use_color() and not output)
     emit(text, output)
@@ -987,7 +995,7 @@ def history_show_command(history: str | None, targets: str | None, debug: bool, 
 @_history_where
 @_history_show_options
 def history_show(**options: Any) -> None:
-    """The same as bare `hdkpi history`: stored series as trend lines, JSON or CSV."""
+    """The same as bare `hdkpi history`: stored series as trend lines, JSON, CSV or an HTML page."""
     history_show_command(**options)
 
 

@@ -101,6 +101,11 @@ SQL = {
               "AND every = ? AND period_end <= ? AND value IS NOT NULL ORDER BY period_start DESC LIMIT ?",
     "one": f"SELECT {', '.join(RECORD_COLUMNS)} FROM records WHERE kpi = ? AND group_by = ? AND group_value = ? "
            "AND every = ? AND period_start = ? AND period_end = ?",
+    "within": f"SELECT {', '.join(RECORD_COLUMNS)} FROM records WHERE kpi = ? AND group_by = ? AND group_value = ? "
+              "AND every = ? AND period_start >= ? AND period_end <= ? ORDER BY period_start",
+    "grouped": "SELECT DISTINCT period_start FROM records WHERE kpi = ? AND group_by = ? AND every = ? "
+               "AND period_start >= ? AND period_end <= ?",
+    "run_settings": "SELECT id, settings FROM runs WHERE id = ?",
     "prune_records": "DELETE FROM records WHERE period_end <= ?",
     "prune_replacements": "DELETE FROM replacements WHERE period_end <= ?",
     "prune_runs": "DELETE FROM runs WHERE (covers_end <= ? OR (covers_end IS NULL AND started_at < ?)) "
@@ -449,6 +454,31 @@ def read_before(store: Store, key: tuple[str, str, str, str], end: str, limit: i
 def read_one(store: Store, key: tuple[str, ...]) -> dict[str, Any] | None:
     row = store.execute(SQL["one"], key).fetchone()
     return _row(RECORD_COLUMNS, tuple(row)) if row else None
+
+
+def read_within(store: Store, key: tuple[str, str, str, str], start: str, end: str) -> list[dict[str, Any]]:
+    """The records of a series (kpi, group_by, group_value, every) inside ``[start, end)``, in time order
+    (the days of a week or month, for a roll-up)."""
+    rows = store.execute(SQL["within"], (*key, start, end)).fetchall()
+    return [_row(RECORD_COLUMNS, tuple(r)) for r in rows]
+
+
+def grouped_periods(store: Store, kpi: str, group_by: str, every: str, start: str, end: str) -> set[str]:
+    """The starts of the periods inside ``[start, end)`` where some group of a KPI's grouping is stored (a run
+    stores every group it has, so a group missing there had no records)."""
+    return {r[0] for r in store.execute(SQL["grouped"], (kpi, group_by, every, start, end)).fetchall()}
+
+
+def run_settings(store: Store, run_ids: set[str] | list[str]) -> dict[str, dict[str, Any]]:
+    """run id → the settings it ran with (``{}`` when not recorded), for the runs asked for."""
+    out: dict[str, dict[str, Any]] = {}
+    for run_id in sorted({r for r in run_ids if r}):
+        row = store.execute(SQL["run_settings"], (run_id,)).fetchone()
+        try:
+            out[run_id] = json.loads(row[1]) if row and row[1] else {}
+        except ValueError:
+            out[run_id] = {}
+    return out
 
 
 # -- upkeep ---------------------------------------------------------------------------------------

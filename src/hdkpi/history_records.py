@@ -302,13 +302,29 @@ class Recall:
                 continue
             before = earlier(span, compare, self.tz, self.week_start)
             row = self.stored(r, before) if before is not None else None
+            label = f"{before.label} (history)" if before is not None else ""
+            if row is None and before is not None:
+                row, label = self.rolled_up(r, before, compare)
             if row is None or not row["n"]:
                 continue
             value = _number(row["value"])
             change = r.value - value if r.value is not None and value is not None else None
-            r.compare = Comparison(period=f"{before.label} (history)", value=value, n=int(row["n"]), change=change,
+            r.compare = Comparison(period=label, value=value, n=int(row["n"]), change=change,
                                    numerator=_number(row["numerator"]), denominator=_number(row["denominator"]))
             self.used += 1
+
+    def rolled_up(self, r: Result, before: Span, compare: str) -> tuple[dict[str, Any] | None, str]:
+        """A week or month no run stored, from its stored days where they add up exactly
+        (:mod:`hdkpi.history_rollup`); where they do not, the figure says why in a note."""
+        from .history_rollup import roll_up_stored
+
+        rolled = roll_up_stored(self.store, (r.kpi, *group_key(r.group)), before, self.tz)
+        if rolled is None:
+            return None, ""
+        if rolled.reason is not None:
+            r.notes.append(f"--compare {compare}: the {before.every} of {before.label} is {rolled.reason}")
+            return None, ""
+        return rolled.row, f"{before.label} (history, from days)"
 
     def baseline(self, results: list[Result], window: int = 8) -> None:
         """``--compare baseline`` from the store: the mean of the series' last ``window`` stored periods
@@ -374,12 +390,15 @@ def recall_for(location: str | None, results: list[Result], window: Any, slicing
 # -- series for `hdkpi history` and the HTML report ------------------------------------------------
 
 def pick_every(store: Store, wanted: str | None, start: str | None, end: str | None) -> str:
-    """``--every`` as given, else the unit with the most stored figures in the span (the finer on a tie)."""
+    """``--every`` as given (a week or month also when only days are stored: they may roll up), else the
+    unit with the most stored figures in the span (the finer on a tie)."""
     from .history import HistoryError, stored_everies
 
     counts = stored_everies(store, start, end)
     if wanted:
-        if not counts.get(wanted):
+        from .history_rollup import ROLLED
+
+        if not counts.get(wanted) and not (wanted in ROLLED and counts.get("day")):  # weeks may come from days
             stored = ", ".join(f"{e or 'window'} ({n:,})" for e, n in sorted(counts.items())) or "nothing"
             raise HistoryError(f"no {wanted} figures in the history for that span (stored: {stored}); runs with "
                                f"--every {wanted} (or --last 1{wanted[0]}) store them")
@@ -486,6 +505,11 @@ def report_history(store: Store, report: Report, periods: int = 90) -> Report | 
     kpis = list(dict.fromkeys(v.result.kpi for v in report.verdicts))
     try:
         rows = select_rows(store, kpis=kpis, by=list(report.by), every=every, start=start_text, end=end_text)
+        if every in ("week", "month"):  # weeks no run stored, from their stored days where exact
+            from .history_rollup import rolled_rows
+
+            days = select_rows(store, kpis=kpis, by=list(report.by), every="day", start=start_text, end=end_text)
+            rows += rolled_rows(store, every, days, rows, start_text, end_text)
     except HistoryError:
         return None
     starts = sorted({r["period_start"] for r in rows})[-periods:]

@@ -1,4 +1,5 @@
-"""``hdkpi history`` output: stored series as trend lines (table), points (JSON), rows (CSV).
+"""``hdkpi history`` output: stored series as trend lines (table), points (JSON), rows (CSV), charts
+(HTML).
 
 The input is a report of stored figures (:func:`hdkpi.history_records.series_report`), so the
 sparkline, the trend line, the CSV cell rules and the JSON record shape are the ones of ``report``.
@@ -7,6 +8,7 @@ sparkline, the trend line, the CSV cell rules and the JSON record shape are the 
 from __future__ import annotations
 
 import json
+import re
 from typing import Any
 
 from .. import __version__
@@ -30,7 +32,9 @@ def _series(report: Report) -> dict[tuple, list[Verdict]]:
 
 
 def heading(report: Report, where: str) -> str:
-    periods = sorted({v.result.period for v in report.verdicts if v.result.period is not None})
+    from ..history_rollup import SUFFIX
+
+    periods = sorted({v.result.period.removesuffix(SUFFIX) for v in report.verdicts if v.result.period is not None})
     span = f"{periods[0]} to {periods[-1]}" if periods else "nothing stored"
     parts = [f"hdkpi {__version__} history", where, f"every: {report.every or 'window'} ({report.tz})", span,
              f"{len(periods)} period(s)"]
@@ -50,6 +54,9 @@ def render_table(report: Report, where: str, color: bool = False) -> str:
     if gaps:
         shown = ", ".join(str(g) for g in gaps[:10]) + (f" … ({len(gaps)} in all)" if len(gaps) > 10 else "")
         lines += ["", *_wrap(f"Not in the history (no run stored these periods; gaps in the lines): {shown}")]
+    derived = derived_lines(report)
+    if derived:
+        lines += ["", *_wrap(derived[0]), *(w for line in derived[1:] for w in _wrap(f"  {line}", 4))]
     lines += ["", "Per-period figures: -f json or -f csv."]
     if not color:
         return "\n".join(lines) + "\n"
@@ -64,6 +71,74 @@ def render_table(report: Report, where: str, color: bool = False) -> str:
         style = "bold" if line is lines[0] else ("red" if "✖" in line else ("yellow" if "⚠" in line else ""))
         console.print(Text(line, style=style))
     return buffer.getvalue()
+
+
+def derived_lines(report: Report) -> list[str]:
+    """What was rolled up from stored days, and which periods could not be and why (one line each)."""
+    from ..history_rollup import NOT_DERIVABLE, SUFFIX
+
+    derived = [v for v in report.verdicts if str(v.result.period).endswith(SUFFIX)]
+    if not derived:
+        return []
+    why: dict[str, list[str]] = {}
+    for v in derived:
+        for note in v.result.notes:
+            if note.startswith(NOT_DERIVABLE):
+                why.setdefault(note[len(NOT_DERIVABLE) + 2:], []).append(
+                    f"{v.result.kpi} {_group(v)} {str(v.result.period).removesuffix(SUFFIX)}")
+    rolled = len(derived) - sum(len(where) for where in why.values())
+    lines = [f"No run stored these {report.every}s: {rolled} of {len(derived)} figure(s) rolled up from the stored "
+             f"days, marked '{SUFFIX.strip()}' (docs/history.md)."]
+    for reason, where in why.items():
+        shown = ", ".join(where[:4]) + (f" … ({len(where)} in all)" if len(where) > 4 else "")
+        lines.append(f"{NOT_DERIVABLE} ({reason}): {shown}")
+    return lines
+
+
+def _group(v: Verdict) -> str:
+    return ", ".join(f"{k}={x}" for k, x in v.result.group.items()) or "all"
+
+
+def render_html(report: Report, where: str) -> str:
+    """A self-contained page of the stored series: the HTML report's history charts (the trend charts and
+    the page shell of :mod:`hdkpi.render.html`: no request allowed, every text escaped)."""
+    from datetime import datetime, timezone
+
+    from .html import CSS, SCRIPT, csp, esc, nav, when
+
+    ids = {"history", "other-history"}
+    bodies = html_sections(report, ids) or ['<section id="history"><h2>History</h2>'
+                                            '<p class="empty">No figures.</p></section>']
+    derived = derived_lines(report)
+    if derived:
+        bodies.append('<section id="derived"><h2>Rolled up from days</h2>'
+                      + f"<p>{esc(derived[0])}</p>"
+                      + ("<ul>" + "".join(f"<li>{esc(line)}</li>" for line in derived[1:]) + "</ul>" if derived[1:]
+                         else "") + "</section>")
+    periods = sorted({v.result.period.removesuffix(" (from days)") for v in report.verdicts
+                      if v.result.period is not None})
+    meta = [("hdkpi", __version__), ("history", where), ("every", f"{report.every or 'window'} ({report.tz})"),
+            ("periods", f"{periods[0]} to {periods[-1]} ({len(periods)})" if periods else "none")]
+    if report.by:
+        meta.append(("by", ", ".join(report.by)))
+    meta.append(("generated", when(datetime.now(timezone.utc).replace(microsecond=0))))
+    dl = "".join(f"<div><dt>{esc(k)}</dt><dd>{esc(x)}</dd></div>" for k, x in meta)
+    sections = [(m.group(1), m.group(2).strip()) for m in (re.match(r'<section id="([^"]+)"><h2>([^<]+)', b)
+                                                           for b in bodies) if m]
+    doc = [
+        "<!DOCTYPE html>", '<html lang="en">', "<head>", '<meta charset="utf-8">',
+        f'<meta http-equiv="Content-Security-Policy" content="{esc(csp())}">',
+        '<meta name="viewport" content="width=device-width, initial-scale=1">',
+        '<meta name="color-scheme" content="light">', f'<meta name="generator" content="hdkpi {esc(__version__)}">',
+        f"<title>{esc(heading(report, where))}</title>", f"<style>\n{CSS}</style>", "</head>", "<body>",
+        f'<header class="top">\n<h1>Help-desk KPIs <span class="sub">hdkpi history</span></h1>\n'
+        f'<dl class="meta">{dl}</dl>\n</header>',
+        nav(sections), "<main>", *bodies, "</main>",
+        f"<footer>hdkpi {esc(__version__)} · history of {esc(where)} · a single file with no external resources"
+        "</footer>",
+        f"<script>{SCRIPT}</script>", "</body>", "</html>",
+    ]
+    return "\n".join(doc) + "\n"
 
 
 def render_json(report: Report, where: str, rows: dict[tuple, dict[str, Any]]) -> str:
@@ -82,7 +157,8 @@ def render_json(report: Report, where: str, rows: dict[tuple, dict[str, Any]]) -
                            "period_end": row["period_end"], "value": doc["value"], "n": doc["n"],
                            "numerator": doc["numerator"], "denominator": doc["denominator"], "method": doc["method"],
                            "target": json.loads(row["target"]) if row["target"] else None, "status": doc["status"],
-                           "anomaly": doc["anomaly"], "run": row["run_id"]})
+                           "anomaly": doc["anomaly"], "run": row["run_id"], "derived": bool(row.get("derived")),
+                           "notes": doc["notes"]})
         values = [p["value"] for p in points if p["value"] is not None]
         out.append({"kpi": first["kpi"], "title": first["title"], "unit": first["unit"],
                     "direction": first["direction"], "group": first["group"],
