@@ -9,6 +9,7 @@ A KPI that cannot be computed becomes a no-data result naming the reason.
 
 from __future__ import annotations
 
+import gc
 from typing import TYPE_CHECKING, Any
 
 from .errors import MissingFields, NoData
@@ -170,10 +171,28 @@ def _group_keys(frame: "pd.DataFrame", anchor: str, ref: "KpiRef",
 
 
 def _product(groups: "pd.Index", periods: range) -> "pd.MultiIndex":
+    """Every group × every period position: the index of ``from_tuples`` of (group values…, position),
+    built from its columns (object arrays, as ``from_tuples`` makes them) without a tuple per row."""
+    import numpy as np
     import pandas as pd
 
-    tuples = [(*(g if isinstance(g, tuple) else (g,)), p) for g in groups for p in periods]
-    return pd.MultiIndex.from_tuples(tuples)
+    parts = [g if isinstance(g, tuple) else (g,) for g in groups]
+    if not parts:  # no group had records (from_tuples cannot tell the levels of an empty list)
+        return pd.MultiIndex.from_arrays([[] for _ in range(groups.nlevels + 1)])
+    width = len(parts[0])
+    if not len(periods) or any(len(p) != width for p in parts):
+        return pd.MultiIndex.from_tuples([(*p, q) for p in parts for q in periods])
+    columns = []
+    for k in range(width):
+        values = np.empty(len(parts), dtype=object)
+        for i, p in enumerate(parts):
+            values[i] = p[k]
+        columns.append(np.repeat(values, len(periods)))
+    positions = np.empty(len(periods), dtype=object)
+    for i, q in enumerate(periods):
+        positions[i] = q
+    columns.append(np.tile(positions, len(parts)))
+    return pd.MultiIndex.from_arrays(columns)
 
 
 def _label(value: Any) -> str | None:
@@ -188,34 +207,113 @@ def _label(value: Any) -> str | None:
     return str(value)
 
 
+def _column(series: "pd.Series") -> list[Any]:
+    """The values of a column as iterating it gives them (Python scalars for numpy dtypes), in one call."""
+    import numpy as np
+
+    return series.tolist() if isinstance(series.dtype, np.dtype) else list(series)
+
+
+def _level_objects(index: "pd.MultiIndex", level: int) -> tuple[dict[int, Any], list[int]]:
+    """(code → the value iterating ``index`` gives at that level, the codes of the rows).
+
+    One row per distinct code is iterated, so each value is converted once, exactly as the full
+    iteration converts it (the rows kept include a missing value when there is one, so a level
+    upcast by the missing value — integers to floats — is upcast here too)."""
+    import numpy as np
+
+    codes = np.asarray(index.codes[level])
+    distinct, first = np.unique(codes, return_index=True)
+    return ({code: parts[level] for code, parts in zip(distinct.tolist(), index[first])}, codes.tolist())
+
+
+def _labels(table: "pd.DataFrame", dims: list[str], periods: Periods | None) -> tuple[list[dict], list | None]:
+    """Per row of the table: its group (dimension → label) and period label (None without periods)."""
+    import pandas as pd
+
+    index = table.index
+    if isinstance(index, pd.MultiIndex):
+        per_dim = []
+        for level, dim in zip(range(index.nlevels), dims):
+            objects, codes = _level_objects(index, level)
+            labels = {code: _label(value) for code, value in objects.items()}
+            per_dim.append((dim, [labels[c] for c in codes]))
+        if len(per_dim) == 1:
+            dim, labels_of_rows = per_dim[0]
+            groups = [{dim: label} for label in labels_of_rows]
+        elif per_dim:
+            names = [dim for dim, _ in per_dim]
+            groups = [dict(zip(names, row)) for row in zip(*(labels for _, labels in per_dim))]
+        else:
+            groups = [{} for _ in range(len(index))]
+        period_labels = None
+        if periods is not None:
+            objects, codes = _level_objects(index, index.nlevels - 1)
+            by_code = {code: periods.labels[int(value)] for code, value in objects.items()}
+            period_labels = [by_code[c] for c in codes]
+        return groups, period_labels
+    parts_of_rows = [value if isinstance(value, tuple) else (value,) for value in index]
+    groups = [{dim: _label(value) for dim, value in zip(dims, parts)} for parts in parts_of_rows]
+    period_labels = [periods.labels[int(parts[-1])] for parts in parts_of_rows] if periods is not None else None
+    return groups, period_labels
+
+
 def _rows(table: "pd.DataFrame", dims: list[str], periods: Periods | None, template: Result,
           measure: Measure) -> list[Result]:
-    """Results from a measure table (index: group values…, then the period position when periods)."""
-    import math
+    """Results from a measure table (index: group values…, then the period position when periods).
 
-    out = []
-    for index, value, n, numerator, denominator, std in zip(table.index, table["value"], table["n"],
-                                                             table["numerator"], table["denominator"], table["std"]):
-        parts = index if isinstance(index, tuple) else (index,)
-        result = Result(kpi=template.kpi, title=template.title, unit=template.unit, direction=template.direction,
-                        value=None, n=0, method=template.method, settings=template.settings,
-                        notes=list(measure.notes))
-        result.group = {dim: _label(v) for dim, v in zip(dims, parts)}
-        if periods is not None:
-            result.period = periods.labels[int(parts[-1])]
-        if isinstance(n, float) and math.isnan(n):  # a group or period without rows
-            _fill(result, measure.empty())
+    Column-wise: the columns become Python lists once, each group value and period is labelled
+    once, and the measure's empty figure and missing-value note are asked for once, not per row.
+    The cyclic garbage collector pauses meanwhile: the records hold no cycles, and a collection
+    every few hundred new objects would only walk the whole heap again and again."""
+    if not len(table):
+        return []
+    collecting = gc.isenabled()
+    gc.disable()
+    try:
+        return _records(table, dims, periods, template, measure)
+    finally:
+        if collecting:
+            gc.enable()
+
+
+def _records(table: "pd.DataFrame", dims: list[str], periods: Periods | None, template: Result,
+             measure: Measure) -> list[Result]:
+    groups, period_labels = _labels(table, dims, periods)
+    if period_labels is None:
+        period_labels = [None] * len(table)
+    kpi, title, unit, direction = template.kpi, template.title, template.unit, template.direction
+    method, settings = template.method, template.settings
+    base_notes = list(measure.notes)  # each record gets its own copy: evaluate appends to a record's notes
+    empty: Figure | None = None
+    unset = object()
+    missing_note: Any = unset
+    columns = [_column(table[name]) for name in ("value", "n", "numerator", "denominator", "std")]
+    out: list[Result] = []
+    append = out.append
+    for group, period, value, n, numerator, denominator, std in zip(groups, period_labels, *columns):
+        if isinstance(n, float) and n != n:  # a group or period without rows
+            if empty is None:
+                empty = measure.empty()
+            value, n, numerator, denominator, std = (empty.value, empty.n, empty.numerator, empty.denominator,
+                                                     empty.std)
+            notes = [*base_notes, empty.note] if value is None and empty.note else base_notes.copy()
         else:
-            has_value = not (isinstance(value, float) and math.isnan(value))
-            result.value = float(value) if has_value else None
-            result.n = int(n)
-            result.numerator = None if math.isnan(numerator) else float(numerator)
-            result.denominator = None if math.isnan(denominator) else float(denominator)
-            result.std = None if math.isnan(std) else float(std)
-            note = measure.missing_note(bool(dims))
-            if not has_value and note:
-                result.notes.append(note)
-        out.append(result)
+            if missing_note is unset:  # asked once, at the first row with records
+                missing_note = measure.missing_note(bool(dims))
+            if isinstance(value, float) and value != value:
+                value = None
+                notes = [*base_notes, missing_note] if missing_note else base_notes.copy()
+            else:
+                value = float(value)
+                notes = base_notes.copy()
+            n = int(n)
+            numerator = None if numerator != numerator else float(numerator)
+            denominator = None if denominator != denominator else float(denominator)
+            std = None if std != std else float(std)
+        # positional, in the order of Result's fields (pinned by tests/test_fast_results.py): a third faster
+        append(Result(kpi, title, unit, direction, value, n, numerator, denominator, method, group, period, notes,
+                      settings, None, std))
     return out
 
 
