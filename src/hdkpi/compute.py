@@ -10,12 +10,30 @@ A KPI that cannot be computed becomes a no-data result naming the reason.
 from __future__ import annotations
 
 import gc
+from collections.abc import Callable
+from contextvars import ContextVar
 from typing import TYPE_CHECKING, Any
 
 from .errors import MissingFields, NoData
 from .measures import Figure, Measure, Snapshot
 from .model import Result
 from .slicing import TIME_DIMS, Periods, Slicing, time_dimension
+
+#: within one compute() call: what several KPIs of a kind would work out alike from the same frame — the
+#: frame cut to the window, each record's period, a time dimension — made once (key → (frame, value); the
+#: frame is kept so that its id cannot be reused while the memo lives)
+_SHARED: ContextVar[dict | None] = ContextVar("_SHARED", default=None)
+
+
+def _shared(kind: str, frame: "pd.DataFrame", detail: Any, make: "Callable[[], Any]") -> Any:
+    """``make()``, or its value from an earlier KPI of this compute() call on the same frame."""
+    memo = _SHARED.get()
+    if memo is None:
+        return make()
+    key = (kind, id(frame), detail)
+    if key not in memo:
+        memo[key] = (frame, make())
+    return memo[key][1]
 
 if TYPE_CHECKING:  # pragma: no cover
     import pandas as pd
@@ -80,7 +98,8 @@ def _measure(ref: "KpiRef", frames: dict[str, "pd.DataFrame"], settings: dict[st
         if anchor not in frame:
             result.notes.append(f"missing field {anchor} (the anchor time of {kpi.name})")
             return None, None, anchor
-        frame = frame.loc[window.mask(frame[anchor])]
+        whole = frame
+        frame = _shared("cut", whole, (anchor, id(window)), lambda: whole.loc[window.mask(whole[anchor])])
     context = KpiContext(settings=settings, window=window, frames=frames, periods=periods, tz=tz,
                          calendar=calendar, business=ref.business)
     try:
@@ -144,7 +163,7 @@ def compute_sliced(ref: "KpiRef", frames: dict[str, "pd.DataFrame"], settings: d
             by_period = measure.table_at([], periods.ends)
             by_both = measure.table_at(keys, periods.ends) if keys else None
         else:
-            position = periods.position(frame[anchor])
+            position = _shared("period", frame, (anchor, id(periods)), lambda: periods.position(frame[anchor]))
             by_period = measure.table([position])
             by_both = measure.table([*keys, position]) if keys else None
         every = range(len(periods))
@@ -164,7 +183,8 @@ def _group_keys(frame: "pd.DataFrame", anchor: str, ref: "KpiRef",
         elif dim in TIME_DIMS:
             if anchor == "snapshot":
                 return [], f"not broken down by {dim}: {ref.kpi.name} is a snapshot, it has no {dim}"
-            keys.append(time_dimension(frame[anchor], dim, slicing.tz, slicing.week_start))
+            keys.append(_shared("time", frame, (anchor, dim, slicing.tz, slicing.week_start),
+                                lambda dim=dim: time_dimension(frame[anchor], dim, slicing.tz, slicing.week_start)))
         else:
             return [], f"not broken down by {dim}: the {ref.kpi.kind} have no field {dim}"
     return keys, None
@@ -320,4 +340,8 @@ def _records(table: "pd.DataFrame", dims: list[str], periods: Periods | None, te
 def compute(refs: list["KpiRef"], frames: dict[str, "pd.DataFrame"], settings: dict[str, Any],
             window: "Window", slicing: Slicing | None = None, periods: Periods | None = None) -> list[Result]:
     slicing = slicing or Slicing()
-    return [r for ref in refs for r in compute_sliced(ref, frames, settings, window, slicing, periods)]
+    token = _SHARED.set({})
+    try:
+        return [r for ref in refs for r in compute_sliced(ref, frames, settings, window, slicing, periods)]
+    finally:
+        _SHARED.reset(token)
