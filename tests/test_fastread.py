@@ -285,3 +285,14 @@ def test_duplicate_ids_in_and_out_of_order(tmp_path, ids, duplicates):
     path = _write(tmp_path, HEADER + "\n" + "\n".join(rows) + "\n")
     ds = _same(path)
     assert ds.summary.rejected_by_reason.get("call_id: duplicate", 0) == duplicates
+
+
+def test_windows_line_ends_and_a_byte_order_mark(tmp_path):
+    text = ("\ufeff" + HEADER + "\r\n"
+            "C1,2026-11-02T09:00:00Z,2026-11-02T09:00:20Z,20,300,answered,billing,false,Leeds\r\n"
+            "C2,2026-11-02T09:01:00Z,,45,,abandoned,sales,,York\r\n")
+    path = tmp_path / "calls.csv"
+    path.write_bytes(text.encode("utf-8"))
+    ds = _same(path)
+    assert ds.frame["site"].tolist() == ["Leeds", "York"]  # no \r left on the last column
+    assert ds.summary.mapping["call_id"] == "call_id"  # the BOM is not part of the first name
