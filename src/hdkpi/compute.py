@@ -155,7 +155,7 @@ def compute_sliced(ref: "KpiRef", frames: dict[str, "pd.DataFrame"], settings: d
     template.method = overall.method
     groups = None
     if keys:
-        table = measure.table(keys).sort_index()
+        table = in_order(measure.table(keys))
         groups = table.index
         results += _rows(table, [k.name for k in keys], None, template, measure)
     if slicing.every and periods is not None and len(periods):
@@ -172,6 +172,31 @@ def compute_sliced(ref: "KpiRef", frames: dict[str, "pd.DataFrame"], settings: d
             full = _product(groups, every)
             results += _rows(by_both.reindex(full), [k.name for k in keys], periods, template, measure)
     return results
+
+
+def in_order(table: "pd.DataFrame") -> "pd.DataFrame":
+    """A measure table in the order of its group values, level by level, an empty value last.
+
+    Not ``sort_index``: on a categorical level it keeps an index that already looks sorted by its
+    codes, where an empty value (code -1) comes first, so the order would depend on which group
+    the export's first row has. Categorical levels sort in category order (texts alphabetically;
+    hours and weekdays in their own order), others by value."""
+    import numpy as np
+    import pandas as pd
+
+    index = table.index
+    if not len(table):
+        return table
+    ranks = []
+    for level in range(index.nlevels):
+        values = index.get_level_values(level)
+        if isinstance(values.dtype, pd.CategoricalDtype):
+            codes = np.asarray(values.codes, dtype=np.int64)
+            ranks.append(np.where(codes < 0, len(values.categories), codes))
+        else:
+            codes, uniques = pd.factorize(values, sort=True, use_na_sentinel=True)
+            ranks.append(np.where(codes < 0, len(uniques), codes))
+    return table.iloc[np.lexsort(ranks[::-1])]
 
 
 def _group_keys(frame: "pd.DataFrame", anchor: str, ref: "KpiRef",

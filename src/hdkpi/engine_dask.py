@@ -1173,7 +1173,7 @@ def _finish_job(job: Job, merged: dict[str, Any], meta_frames: dict[str, "pd.Dat
                 frames: dict[str, "pd.DataFrame"], periods: "Periods | None", loose: "Periods | None",
                 surveys: "pd.DataFrame | None", settings: dict[str, Any]) -> list["Result"]:
     """compute.compute_sliced, from the merged partials."""
-    from .compute import _base, _fill, _group_keys, _product, _rows, compute_sliced
+    from .compute import _base, _fill, _group_keys, _product, _rows, compute_sliced, in_order
     from .measures import Snapshot, coarsen
 
     ref, slicing = job.ref, job.slicing
@@ -1210,7 +1210,7 @@ def _finish_job(job: Job, merged: dict[str, Any], meta_frames: dict[str, "pd.Dat
     base.method = overall.method
     groups = None
     if keys:
-        table = template.finish(coarsen(fine, list(range(len(keys)))), names).sort_index()
+        table = in_order(template.finish(coarsen(fine, list(range(len(keys)))), names))
         groups = table.index
         results += _rows(table, names, None, base, template)
     if here is not None and len(here) and loose is not None:
