@@ -20,6 +20,20 @@ ROOT = Path(__file__).resolve().parents[1]
 EXAMPLES = ROOT / "examples"
 
 
+def pytest_configure(config: pytest.Config) -> None:
+    """With ``HDKPI_TEST_INSTALLED=1`` (CI's wheel stage) the suite must test the installed package, not
+    the checkout's ``src/``: a file missing from the wheel would otherwise pass unseen."""
+    import os
+
+    import hdkpi
+
+    if os.environ.get("HDKPI_TEST_INSTALLED") == "1":
+        where = Path(hdkpi.__file__).resolve()
+        if where.is_relative_to(ROOT):
+            raise pytest.UsageError(f"HDKPI_TEST_INSTALLED=1 but hdkpi is imported from the checkout ({where}); "
+                                    "install the wheel into a fresh venv, not editable")
+
+
 @pytest.fixture(autouse=True)
 def _no_entry_point_plugins(monkeypatch: pytest.MonkeyPatch) -> None:
     """Installed third-party plugins must not change what the tests compute."""
