@@ -132,7 +132,8 @@ def input_options(fn: Callable[..., Any]) -> Callable[..., Any]:
         click.option("-t", "--targets", "targets", type=click.Path(dir_okay=False),
                      help=f"Targets file (default: ./{DEFAULT_TARGETS} when present)."),
         click.option("--preset", metavar="NAME|FILE",
-                     help="The export's layout (default: detected): a preset name or a mapping file (.yaml)."),
+                     help="The export's layout: a preset name or a mapping file (.yaml) (default: the targets "
+                          "file's preset:, else detected)."),
         click.option("--kind", type=click.Choice(["calls", "tickets", "surveys"]),
                      help="What the files hold (default: detected from the header)."),
         click.option("--dayfirst/--monthfirst", "dayfirst", default=None,
@@ -156,7 +157,7 @@ def input_options(fn: Callable[..., Any]) -> Callable[..., Any]:
                      help="vendor: compute the KPIs a vendor defines differently (Zendesk one-touch FCR, "
                           "queue_log abandonment) as its dashboard does, for files read with its preset."),
         click.option("--ci", type=click.FloatRange(50, 99.99), metavar="LEVEL",
-                     help="Confidence intervals at LEVEL %% (e.g. 95): Wilson for shares, t for means."),
+                     help="Confidence intervals at LEVEL % (e.g. 95): Wilson for shares, t for means."),
         click.option("--business", is_flag=True,
                      help="Measure frt and resolution times in business time (the targets file's calendar)."),
         click.option("--compare", type=click.Choice(["previous", "last-week", "same-day-last-week", "baseline"]),
@@ -471,7 +472,7 @@ def report(strict: bool, **options: Any) -> int:
     """Compute KPIs from FILES and show them (with targets when a targets file is found).
 
     Exits 0 unless the input or usage is bad: a missed target is shown, not fatal. FILES are
-    calls, tickets or surveys exports (CSV, optionally .gz/.bz2/.xz); - reads stdin.
+    calls, tickets or surveys exports (CSV, .gz/.bz2/.xz/.zip, Parquet, JSON lines, .xlsx); - reads stdin.
     """
     _run("report", strict=False, **options)
     return ExitCode.OK
@@ -711,11 +712,11 @@ def _seconds(ctx: click.Context, param: click.Parameter, value: str | None) -> f
               help="Average each interval over the weeks (weekday) or show every date.")
 @click.option("--by", "by", metavar="DIM", help="A requirement per group, e.g. --by queue when each queue has "
               "its own agents (Erlang C pools every agent of a group).")
-@click.option("--goal", metavar="SHARE/SECONDS", help="Answer-time goal, e.g. 80/20 (80 %% within 20 s).")
+@click.option("--goal", metavar="SHARE/SECONDS", help="Answer-time goal, e.g. 80/20 (80 % within 20 s).")
 @click.option("--answer-within", "answer_within", callback=_seconds, metavar="DURATION",
               help="The answer time of the goal (with --target).")
 @click.option("--target", "target_share", callback=_percent, metavar="PERCENT",
-              help="The share answered within --answer-within, e.g. 80%%.")
+              help="The share answered within --answer-within, e.g. 80%.")
 @click.option("--asa", "asa_goal", callback=_seconds, metavar="DURATION",
               help="Also (or only) keep the average speed of answer at or under this, e.g. 30s.")
 @click.option("--max-occupancy", default="85%", show_default=True, callback=_percent,
