@@ -197,9 +197,10 @@ def open_inputs(paths: list[str], *, kind: str | None = None, mapping_for: Any =
         if found == "surveys":
             survey_paths.append(path)
             continue
+        chosen = chosen.with_map(mapping_for(found))  # --map/columns: win over a mapping preset's columns
         source = Source(number=len(sources), path=path, kind=found, fmt=fmt, header=header, delimiter=delimiter,
-                        preset=chosen, mapping=mapping_for(found), tz=tz, dayfirst=dayfirst, given=set(),
-                        encoding=encoding, compression=compression, header_line=header_line)
+                        preset=chosen, mapping=chosen.unmapped(mapping_for(found)), tz=tz, dayfirst=dayfirst,
+                        given=set(), encoding=encoding, compression=compression, header_line=header_line)
         pieces[source.number] = _plan_pieces(source, blocksize)
         source.blocks = len(pieces[source.number])
         _first_rows(source, head)
@@ -444,7 +445,7 @@ def _date_decisions(source: Source, raw: Any, table: Any) -> dict[str, str | Non
         by_name = {h.strip().lower(): h for h in raw.header}
         kinds = {f.name: f.type for f in SCHEMAS[source.kind]}
         for name, rule in source.preset.fields.items():
-            column = by_name.get(rule.column.strip().lower())
+            column = rule.find(by_name)
             if column is not None and kinds.get(name) == "datetime" and rule.date_format is None:
                 text = raw.frame[column].astype("str").str.strip()
                 text = text.mask(text.isin(source.preset.missing) | text.eq("") | raw.frame[column].isna())

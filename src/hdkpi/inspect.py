@@ -41,10 +41,11 @@ def inspect_files(options: "RunOptions") -> list[dict[str, Any]]:
     out = []
     for path in options.files:
         preset, raw = read_with_preset(path, options.preset)
+        preset = preset.with_map(dict(options.mapping))  # --map wins over the preset's columns
         head = peek(path)
         converted = preset.convert(raw, options.tz)
         kind = options.kind or preset.kind or None
-        dataset = normalise(converted.table, kind=kind, mapping=dict(options.mapping), tz=options.tz)
+        dataset = normalise(converted.table, kind=kind, mapping=preset.unmapped(dict(options.mapping)), tz=options.tz)
         account_preset(dataset, preset, converted)
         frames = {dataset.kind: dataset.frame}
         join_surveys(frames)

@@ -142,6 +142,7 @@ def load_datasets(options: RunOptions, targets: "TargetsFile | None") -> list["D
                 cache.store(cache_dir, key, typed[0], typed[1])
             continue
         preset, raw = read_with_preset(path, wanted)
+        preset = preset.with_map(file_mapping(preset.kind or None, targets, options.mapping))
         options.step(f"checking {len(raw.frame):,} rows of {path} ({preset.name})")
         converted = preset.convert(raw, options.tz)
         table = converted.table
@@ -160,7 +161,8 @@ def load_datasets(options: RunOptions, targets: "TargetsFile | None") -> list["D
                 "unknown layout: no preset recognises it and it has no offered_at (calls), ticket_id + created_at "
                 f"(tickets) or responded_at (surveys) column; columns seen: {seen}; "
                 "use --preset NAME (hdkpi inspect lists them) or --map FIELD=COLUMN, or force --kind", path=path)
-        dataset = normalise(table, kind=kind, mapping=file_mapping(kind, targets, options.mapping), tz=options.tz)
+        dataset = normalise(table, kind=kind, mapping=preset.unmapped(file_mapping(kind, targets, options.mapping)),
+                            tz=options.tz)
         account_preset(dataset, preset, converted)
         datasets.append(dataset)
         if options.keep_rejects:

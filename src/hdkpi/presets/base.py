@@ -39,6 +39,16 @@ class Preset:
     title: str = ""
     reference: str = ""  #: the vendor documentation the layout follows
     notes: tuple[str, ...] = ()  #: rules and vendor differences, shown by ``hdkpi inspect``
+    taken: frozenset[str] = frozenset()  #: fields whose --map/columns: entry the preset applies itself
+
+    def with_map(self, mapping: dict[str, str]) -> "Preset":
+        """This preset with the user's ``--map``/``columns:`` entries it applies itself (the fields in
+        :attr:`taken`); normalise applies the others, which is all of them for most presets."""
+        return self
+
+    def unmapped(self, mapping: dict[str, str]) -> dict[str, str]:
+        """The entries of ``mapping`` left for normalise: those this preset did not apply."""
+        return {name: column for name, column in mapping.items() if name not in self.taken}
 
     def score(self, header: list[str], head: str) -> int:
         """How sure this preset is that a file with ``header`` (and first text ``head``) is its layout;
