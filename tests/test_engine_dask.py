@@ -326,6 +326,20 @@ def test_window_time_dimensions_and_zone_equal(client, exports) -> None:
     _same(want, got)
 
 
+def test_kinds_broken_down_by_the_dimensions_they_have_equal(client, exports) -> None:
+    """Calls have a queue and no priority, tickets the reverse: each kind is broken down by the one it has
+    and per day on both engines, with the same "not broken down by" notes."""
+    files = exports["calls"][:2] + exports["tickets"][:2]
+    kpis = ["calls_offered", "asa", "service_level", "ticket_volume", "resolution_time_median", "backlog"]
+    want, got, _, _ = _both(client, files, kpis=kpis, by=["queue", "priority"], every="day")
+    _same(want, got)
+    tickets_by_day = [r for r in want if r.kpi == "ticket_volume" and r.period is not None and not r.group]
+    assert len(tickets_by_day) >= 10
+    assert any(r.kpi == "ticket_volume" and set(r.group) == {"priority"} for r in want)
+    overall = next(r for r in got if r.kpi == "calls_offered" and not r.group and r.period is None)
+    assert "not broken down by priority: the calls have no field priority" in overall.notes
+
+
 def test_a_kpi_reading_other_records_is_refused(client, exports, tmp_path) -> None:
     """A plugin KPI that reads ctx.frames gets a no-data note on the dask engine, not a figure from
     part of the data."""

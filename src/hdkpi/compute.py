@@ -146,10 +146,8 @@ def compute_sliced(ref: "KpiRef", frames: dict[str, "pd.DataFrame"], settings: d
     _fill(overall, measure.overall())
     if not slicing.active:
         return [overall]
-    keys, problem = _group_keys(frame, anchor, ref, slicing)
-    if problem:
-        overall.notes.append(problem)
-        return [overall]
+    keys, unused = _group_keys(frame, anchor, ref, slicing)
+    overall.notes.extend(unused)
     results = [overall]
     template = _base(ref, settings)
     template.method = overall.method
@@ -200,19 +198,24 @@ def in_order(table: "pd.DataFrame") -> "pd.DataFrame":
 
 
 def _group_keys(frame: "pd.DataFrame", anchor: str, ref: "KpiRef",
-                slicing: Slicing) -> tuple[list["pd.Series"], str | None]:
-    keys = []
+                slicing: Slicing) -> tuple[list["pd.Series"], list[str]]:
+    """The group keys of the ``--by`` dimensions this KPI's records have, and a note for each they lack.
+
+    A kind is broken down by the dimensions it has and not by the others (tickets without a queue
+    field under ``--by queue``): its figures are still per period and per its other dimensions."""
+    keys, unused = [], []
     for dim in slicing.by:
         if dim in frame.columns:
             keys.append(frame[dim].rename(dim))
         elif dim in TIME_DIMS:
             if anchor == "snapshot":
-                return [], f"not broken down by {dim}: {ref.kpi.name} is a snapshot, it has no {dim}"
+                unused.append(f"not broken down by {dim}: {ref.kpi.name} is a snapshot, it has no {dim}")
+                continue
             keys.append(_shared("time", frame, (anchor, dim, slicing.tz, slicing.week_start),
                                 lambda dim=dim: time_dimension(frame[anchor], dim, slicing.tz, slicing.week_start)))
         else:
-            return [], f"not broken down by {dim}: the {ref.kpi.kind} have no field {dim}"
-    return keys, None
+            unused.append(f"not broken down by {dim}: the {ref.kpi.kind} have no field {dim}")
+    return keys, unused
 
 
 def _product(groups: "pd.Index", periods: range) -> "pd.MultiIndex":

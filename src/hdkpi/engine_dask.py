@@ -638,7 +638,6 @@ class Job:
     template: Any = None  #: the measure of the KPI on no rows: its parameters, method, notes
     note: str | None = None  #: why it has no figure (template None)
     every: bool = False  #: with period breakdowns
-    keys_ok: bool = True  #: the --by dimensions exist for it
 
 
 @dataclass
@@ -670,7 +669,7 @@ def _evaluate(job: Job, frame: "pd.DataFrame", plan: Plan, provided: dict[str, A
                      periods=plan.periods if job.every else None, tz=slicing.tz, calendar=slicing.calendar,
                      business=ref.business)
     measure = ref.kpi.fn(frame, ctx, **ref.kwargs)
-    keys = _group_keys(frame, job.anchor, ref, slicing)[0] if slicing.active and job.keys_ok else []
+    keys = _group_keys(frame, job.anchor, ref, slicing)[0] if slicing.active else []
     out = {}
     if _with_periods(job, plan.periods):
         if isinstance(measure, Snapshot):
@@ -682,7 +681,7 @@ def _evaluate(job: Job, frame: "pd.DataFrame", plan: Plan, provided: dict[str, A
 
 
 def _with_periods(job: Job, periods: "Periods | None") -> bool:
-    return job.every and job.keys_ok and periods is not None and len(periods) > 0
+    return job.every and periods is not None and len(periods) > 0
 
 
 def _partials(frame: "pd.DataFrame", kind: str, plan: Plan, history: str | None) -> dict[str, Any]:
@@ -981,7 +980,7 @@ def _plan(specs: list[JobSpec], inputs: Inputs, settings: dict[str, Any], period
           window: "Window") -> Plan:
     """The jobs, each with its template measure (its KPI function run on no rows), the frame it
     runs on, and whether it needs whole histories."""
-    from .compute import _group_keys, source_frame
+    from .compute import source_frame
 
     frames = inputs.frames()
     kinds = tuple(inputs.kinds)
@@ -1006,8 +1005,6 @@ def _plan(specs: list[JobSpec], inputs: Inputs, settings: dict[str, Any], period
             job.template, job.note = template, note
             if template is None:
                 job.kind = "none"
-            elif spec.slicing.active:
-                job.keys_ok = _group_keys(frame, anchor, ref, spec.slicing)[1] is None
     if inputs.surveys is not None:
         for kind, key in (("tickets", "ticket_id"), ("calls", "call_id")):
             if kind in inputs.meta and key in inputs.surveys and all(key in s.given for s in inputs.of(kind)):
@@ -1191,20 +1188,16 @@ def _finish_job(job: Job, merged: dict[str, Any], meta_frames: dict[str, "pd.Dat
     template = _finisher(job.template, frames, here)
     overall.method = template.method
     overall.notes.extend(template.notes)
-    keys, problem = _group_keys(meta_frames[job.kind].iloc[:0], job.anchor, ref, slicing) if slicing.active \
-        else ([], None)
-    if problem:
-        keys = []
+    keys, unused = _group_keys(meta_frames[job.kind].iloc[:0], job.anchor, ref, slicing) if slicing.active \
+        else ([], [])
     names = [str(k.name) for k in keys]
     with_periods = _with_periods(job, loose) and here is not None and not isinstance(template, Snapshot)
     fine = merged["partials"].get((job.number, "fine"))
     if fine is None:  # no task gave any (no rows anywhere): the template's own, empty
         fine = template.partial([k.iloc[:0] for k in keys] + ([_no_positions()] if with_periods else []))
     _fill(overall, template.figure(coarsen(fine, [])))
+    overall.notes.extend(unused)
     if not slicing.active:
-        return [overall]
-    if problem:
-        overall.notes.append(problem)
         return [overall]
     results = [overall]
     base = _base(ref, settings)
