@@ -219,22 +219,25 @@ def test_connect_json_with_inconsistent_types_is_still_read(tmp_path):
 
 # -- Asterisk queue_log ----------------------------------------------------------------------------------
 
-# 16 queue visits; refused: …800.35 (CONNECT and ABANDON), …500.43 and …600.45 (in progress).
-#   answered (7), wait / talk: …060.11 12/240, …120.15 35/300, …600.26:support 20/120 (TRANSFER),
+# 16 queue visits; refused: …800.35 (CONNECT and ABANDON), …600.45 (still waiting in the queue at the end).
+#   answered, ended (7), wait / talk: …060.11 12/240, …120.15 35/300, …600.26:support 20/120 (TRANSFER),
 #     …600.26:billing 40/200, …700.31:support 10/90, …900.37 5/180, …000.39 18/300
+#   answered, in progress at the end of the log (1): …500.43, CONNECT holdtime 30 s, no end → talk unknown
 #   abandoned (2): …200.18 50 s, …100.41 4 s
 #   other (4): EXITWITHTIMEOUT …300.20 180 s, EXITEMPTY …400.22 3 s, EXITWITHKEY …500.24 25 s (from the
 #     line times: the old form has no waittime), EXITWITHTIMEOUT …700.31:sales 60 s
+# offered 7 + 1 + 2 + 4 = 14; asa (140 + 30) / 8; aht over the 7 ended answered calls only: 1430 / 7;
+# transfer_rate 1 / 7 (whether …500.43 is transferred is not known yet)
 ASTERISK_EXPECTED = {
-    "calls_offered": 13,
-    "calls_answered": 7,
+    "calls_offered": 14,
+    "calls_answered": 8,
     "calls_abandoned": 2,
-    "asa": 140 / 7,
-    "abandonment_rate": 2 / 13,
+    "asa": 170 / 8,
+    "abandonment_rate": 2 / 14,
     "aht": 1430 / 7,
-    "service_level": 5 / 13,  # 12, 20 (inclusive), 10, 5, 18
+    "service_level": 5 / 14,  # 12, 20 (inclusive), 10, 5, 18; …500.43 waited 30 s
     "transfer_rate": 1 / 7,
-    "avg_wait_time": (140 + 50 + 4 + 180 + 3 + 25 + 60) / 13,
+    "avg_wait_time": (140 + 30 + 50 + 4 + 180 + 3 + 25 + 60) / 14,
 }
 
 
@@ -245,25 +248,33 @@ def test_queue_log_sample_is_detected_and_paired():
     got = figures(report)
     for kpi, value in ASTERISK_EXPECTED.items():
         assert got[kpi] == pytest.approx(value), kpi
-    # 50 lines = 13 calls + 13 refused (10 agent events, 1 contradictory, 2 in progress) + 24 folded
-    assert (summary.read, summary.used, summary.folded) == (50, 13, 24)
+    # 50 lines = 14 calls + 12 refused (10 agent events, 1 contradictory, 1 waiting at the end) + 24 folded
+    assert (summary.read, summary.used, summary.folded) == (50, 14, 24)
     assert summary.rejected_by_reason == {
-        asterisk.REASON_AGENT_EVENT: 10, asterisk.REASON_BOTH: 1, asterisk.REASON_IN_PROGRESS: 2}
+        asterisk.REASON_AGENT_EVENT: 10, asterisk.REASON_BOTH: 1, asterisk.REASON_IN_QUEUE: 1}
     balanced(summary)
+    assert summary.caveats == {asterisk.CAVEAT_IN_PROGRESS: 1}
+    assert report.verdicts and next(v.result.n for v in report.verdicts
+                                    if v.result.kpi == "aht" and not v.result.group) == 7
     assert summary.counts["agent_events"] == 10
-    assert summary.counts["in_progress"] == 2
+    assert summary.counts["in_queue_at_end"] == 1
     assert summary.counts["connect_and_abandon"] == 1
     assert summary.counts["calls_in_several_queues"] == 2
 
 
-def test_queue_log_traps_in_progress_and_contradictory_calls_are_refused_not_guessed():
+def test_queue_log_traps_unknown_outcomes_are_refused_not_guessed():
     report = run(RunOptions(files=[str(QUEUE_LOG)]))
     summary = report.inputs[0]
-    assert summary.examples_by_reason[asterisk.REASON_IN_PROGRESS] == [48, 50]  # the ENTERQUEUE lines
+    assert summary.examples_by_reason[asterisk.REASON_IN_QUEUE] == [50]  # the ENTERQUEUE line
     assert summary.examples_by_reason[asterisk.REASON_BOTH] == [32]
     dataset, _ = converted(asterisk.PRESET, QUEUE_LOG)
-    ids = set(dataset.frame["call_id"])
-    assert not {"1772442800.35:support", "1772443500.43:support", "1772443600.45:billing"} & ids
+    calls = dataset.frame.set_index("call_id")
+    assert not {"1772442800.35:support", "1772443600.45:billing"} & set(calls.index)
+    # connected, not ended: used with what is known; end, talk and transfer left empty
+    going = calls.loc["1772443500.43:support"]
+    assert (going["outcome"], going["wait_seconds"], going["agent"]) == ("answered", 30, "Bob")
+    assert str(going["answered_at"]) == "2026-03-02 09:25:30+00:00"
+    assert going[["ended_at", "talk_seconds", "transferred"]].isna().all()
 
 
 def test_queue_log_transfer_keeps_the_callid_and_each_queue_gets_its_segment():

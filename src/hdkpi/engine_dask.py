@@ -1136,6 +1136,8 @@ def _accounts(inputs: Inputs, summaries: list[list["InputSummary"]],
                 examples.setdefault(reason, []).extend(int(r) + offset for r in rows)
             for name, count in s.counts.items():
                 summary.counts[name] = summary.counts.get(name, 0) + count
+            for what, count in s.caveats.items():
+                summary.caveats[what] = summary.caveats.get(what, 0) + count
         later: tuple[str, int, list[int]] | None = None
         if all_dropped is not None:
             mine = all_dropped[all_dropped["_file"] == source.number]

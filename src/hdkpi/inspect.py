@@ -82,6 +82,7 @@ def inspect_files(options: "RunOptions") -> list[dict[str, Any]]:
             "rejected_by_reason": dict(dataset.summary.rejected_by_reason),
             "rejected_rows": {k: list(map(int, v)) for k, v in dataset.summary.examples_by_reason.items()},
             "counts": dict(dataset.summary.counts),
+            "caveats": dict(dataset.summary.caveats),
             "dates": _date_ranges(dataset.frame),
             "dimensions": _profiles(dataset.frame),
             "kpis": {"computable": computable, "not_computable": not_computable},
@@ -156,6 +157,7 @@ def render_text(docs: list[dict[str, Any]]) -> str:
             label = "data rows" if "," in examples else "data row"
             lines.append(f"    {count:,} × {reason}" + (f" ({label} {examples})" if examples else ""))
         lines += [f"    {count:,} {name.replace('_', ' ')}" for name, count in doc["counts"].items()]
+        lines += [f"    used with a caveat: {what} ({count:,})" for what, count in doc["caveats"].items()]
         for column, r in doc["dates"].items():
             lines.append(f"  {column}: {r['first']} … {r['last']}" + (f" ({r['missing']:,} empty)" if r["missing"]
                                                                      else ""))

@@ -152,6 +152,8 @@ class InputSummary:
     examples_by_reason: dict[str, list[int]] = field(default_factory=dict)  #: data row numbers
     folded: int = 0  #: source records merged into others by the preset (events of one ticket)
     counts: dict[str, int] = field(default_factory=dict)  #: preset facts (ivr_abandons, …)
+    #: used rows with a fact unknown, by what is unknown → count (they are in ``used``)
+    caveats: dict[str, int] = field(default_factory=dict)
 
     @property
     def rejected(self) -> int:

@@ -242,6 +242,9 @@ def account_preset(dataset: "Dataset", preset: Any, converted: Any) -> None:
     summary.read = converted.read
     summary.folded = converted.folded
     summary.counts = dict(converted.counts)
+    used = dataset.frame.index
+    caveats = {what: int(used.isin(rows).sum()) for what, rows in converted.caveats.items()}
+    summary.caveats = {what: n for what, n in caveats.items() if n}
     if converted.rules:
         summary.mapping = dict(converted.rules)
     if converted.rejected is not None and len(converted.rejected):

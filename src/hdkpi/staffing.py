@@ -65,7 +65,13 @@ def staffing_table(calls: "pd.DataFrame", options: StaffingOptions) -> tuple["pd
     handle = sum(calls[c].fillna(0) for c in ("talk_seconds", "hold_seconds", "acw_seconds") if c in calls)
     if isinstance(handle, int):
         raise UsageError("staffing needs handle times: talk_seconds (and hold/acw) of answered calls")
-    frame = pd.DataFrame({"date": date, "slot": slot, "answered": answered, "handle": handle.where(answered),
+    if "outcome" in calls:  # a call in progress when exported: answered, its handle time unknown (not 0 s)
+        from .kpis.calls import in_progress
+
+        handled = answered & ~in_progress(calls)
+    else:
+        handled = answered
+    frame = pd.DataFrame({"date": date, "slot": slot, "answered": answered, "handle": handle.where(handled),
                           "wait": calls.get("wait_seconds", np.nan),
                           "abandoned": calls["outcome"].eq("abandoned") if "outcome" in calls else False,
                           "agent": calls["agent"].where(answered) if "agent" in calls else pd.NA})

@@ -152,15 +152,32 @@ def max_wait(calls: "pd.DataFrame", ctx: KpiContext) -> Max:
 HANDLE_PARTS = ("talk_seconds", "hold_seconds", "acw_seconds")
 
 
+def in_progress(calls: "pd.DataFrame") -> "pd.Series":
+    """Answered calls still going when the export was cut: no end (``ended_at`` empty in a file that has
+    ``ended_at``) and none of talk/hold/acw. They were offered and answered, with a known wait; only their
+    handle time is unknown — not 0 s — so the KPIs over handle time (and whether they were transferred,
+    when the flag is empty) leave them out. Without an ``ended_at`` column nothing says a call had not
+    ended, and the §6 reading holds: an answered call with no part counts with 0 s."""
+    ans = answered(calls)
+    if "ended_at" not in calls:
+        return ans & False
+    unended = ans & calls["ended_at"].isna()
+    for part in HANDLE_PARTS:
+        if part in calls:
+            unended &= calls[part].isna()
+    return unended
+
+
 @kpi("aht", title="Average handle time", kind="calls", unit="seconds", direction="lower",
      anchor="offered_at", needs=("outcome",),
-     definition="Mean talk + hold + acw over answered calls; a missing part counts as 0 s.")
+     definition="Mean talk + hold + acw over answered calls; a missing part counts as 0 s. A call with no "
+                "part and no end (in progress when exported: handle time unknown) is left out.")
 def aht(calls: "pd.DataFrame", ctx: KpiContext) -> Mean:
     parts = [p for p in HANDLE_PARTS if p in calls]
     if not parts:
         raise MissingFields(HANDLE_PARTS)
     handle = calls[parts].fillna(0).sum(axis=1)
-    return Mean(handle.where(answered(calls)), of="answered calls")
+    return Mean(handle.where(answered(calls) & ~in_progress(calls)), of="answered calls with a known handle time")
 
 
 @kpi("avg_talk_time", title="Average talk time", kind="calls", unit="seconds", direction="none",
@@ -172,9 +189,11 @@ def avg_talk_time(calls: "pd.DataFrame", ctx: KpiContext) -> Mean:
 
 @kpi("transfer_rate", title="Transfer rate", kind="calls", unit="share", direction="lower",
      anchor="offered_at", needs=("outcome", "transferred"),
-     definition="Answered calls transferred ÷ answered calls (an empty flag counts as not transferred).")
+     definition="Answered calls transferred ÷ answered calls (an empty flag counts as not transferred, "
+                "except on a call still in progress when exported: left out).")
 def transfer_rate(calls: "pd.DataFrame", ctx: KpiContext) -> Share:
-    return Share(calls["transferred"].fillna(False), answered(calls), of="answered calls")
+    unknown = in_progress(calls) & calls["transferred"].isna()
+    return Share(calls["transferred"].fillna(False), answered(calls) & ~unknown, of="answered calls")
 
 
 @kpi("call_fcr", title="First-contact resolution (calls)", kind="calls", unit="share", direction="higher",

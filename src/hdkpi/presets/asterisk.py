@@ -23,16 +23,26 @@ Rules:
   by the count of its ENTERQUEUE events there), so a call transferred or overflowing to another queue
   keeps its callid and is counted once in each queue, each segment in its own queue
   (call_id = ``callid:queue``). Paired vectorised: the first event of each type per segment, pivoted.
-- Answered = CONNECT; ABANDON = abandoned; EXITWITHTIMEOUT / EXITEMPTY / EXITWITHKEY = ``other`` (the
-  caller left the queue without hanging up: timeout, no agents, a key pressed for voicemail or a
-  callback — KPI_SPEC's ``other``). wait = CONNECT's holdtime, ABANDON's/EXIT*'s waittime; where a
-  parameter is missing (EXITWITHKEY before Asterisk 1.6 logs only key|position) the wait is the time
-  between ENTERQUEUE and the event. talk = COMPLETE*'s / TRANSFER's calltime. queue_log records no
-  hold or after-call work: aht is talk time alone.
-- Refused, each with its own reason and count, never guessed: a segment still in progress at the end
-  of the file (ENTERQUEUE or CONNECT without COMPLETE*/TRANSFER/ABANDON/EXIT*: ``in_progress``); a
-  segment with both CONNECT and ABANDON (or EXIT*: ``connect_and_abandon``); events of a call whose
-  ENTERQUEUE is not in the file (``no_enterqueue``); agent and queue events (AGENTLOGIN, ADDMEMBER,
+- Answered = CONNECT (or, when the CONNECT line is missing, a COMPLETE*/TRANSFER: logged only after a
+  connection; its holdtime is the wait, the answer time stays empty); ABANDON = abandoned;
+  EXITWITHTIMEOUT / EXITEMPTY / EXITWITHKEY = ``other`` (the caller left the queue without hanging up:
+  timeout, no agents, a key pressed for voicemail or a callback — KPI_SPEC's ``other``). wait =
+  CONNECT's holdtime, ABANDON's/EXIT*'s waittime; where a parameter is missing (EXITWITHKEY before
+  Asterisk 1.6 logs only key|position) the wait is the time between ENTERQUEUE and the event. talk =
+  COMPLETE*'s / TRANSFER's calltime. queue_log records no hold or after-call work: aht is talk time
+  alone.
+- Every known fact used, every unknown one left out and counted. A segment CONNECTed and not ended
+  when the log ends (a call in progress at the cut of a nightly export) was offered and answered with a
+  known wait (the CONNECT holdtime): it is used, with its end, talk time and transfer left empty, so aht
+  (and transfer_rate) leave it out while offered, answered, asa, service level and abandonment count
+  it; the accounting says "in progress at the end of the log: handle time unknown (n)" (a caveat of
+  used rows, ``Converted.caveats``).
+- Refused, each with its own reason and count, never guessed: a segment still waiting in the queue at
+  the end of the file (ENTERQUEUE without CONNECT/ABANDON/EXIT*: its outcome is unknown,
+  ``in_queue_at_end``); a segment with both CONNECT (or COMPLETE*/TRANSFER) and ABANDON or EXIT*
+  (answered or not is unknown: ``connect_and_abandon``); events of a call whose ENTERQUEUE is not in the
+  file (``no_enterqueue``: the rest of a call that began before the log, counted in the log that has
+  its ENTERQUEUE); agent and queue events (AGENTLOGIN, ADDMEMBER,
   PAUSE, UNPAUSE, QUEUESTART…: not calls, ``agent_events``); lines that are not queue_log lines.
   Each refused segment is one refusal (its first line); the rest of its lines are folded into it.
   DID, RINGNOANSWER, RINGCANCELED, AGENTDUMP, JOINEMPTY… neither start nor end a visit: they are folded
@@ -47,7 +57,9 @@ knows nothing of queues — wait = duration − billsec, which counts IVR, queue
 no hold or after-call work; a queued call that rang several phones may leave several rows; outcome
 ANSWERED → answered (``other`` when the last application was VoiceMail), NO ANSWER → abandoned,
 BUSY / FAILED / CONGESTION → other. start/answer/end are the server's local time (``--tz``) unless
-cdr.conf has ``usegmtime=yes``.
+cdr.conf has ``usegmtime=yes``. Known facts fill gaps exactly: billsec = end − answer and duration −
+billsec = answer − start, so a row without duration/billsec takes them from its times; an ANSWERED row
+with neither end nor billsec is used with its talk time unknown (left out of aht, counted as a caveat).
 """
 
 from __future__ import annotations
@@ -101,8 +113,10 @@ REASON_AGENT_EVENT = "agent or queue event, not a call (AGENTLOGIN, ADDMEMBER, P
 REASON_NOT_A_LINE = "not a queue_log line (epoch|callid|queue|agent|event|…)"
 REASON_NO_ENTER = "no ENTERQUEUE in the file for this call in this queue (began before the log, or JOINEMPTY)"
 REASON_BOTH = "CONNECT and ABANDON/EXIT both logged for one queue visit: contradictory, not counted"
-REASON_IN_PROGRESS = ("still in progress at the end of the file (ENTERQUEUE/CONNECT without "
-                      "COMPLETE*/TRANSFER/ABANDON/EXIT*): not counted")
+REASON_IN_QUEUE = ("still waiting in the queue at the end of the log (ENTERQUEUE without CONNECT/ABANDON/"
+                   "EXIT*): outcome unknown, not counted")
+#: a used call with one fact unknown (Converted.caveats): CONNECTed, no COMPLETE*/TRANSFER before the log ends
+CAVEAT_IN_PROGRESS = "in progress at the end of the log: handle time unknown"
 
 CDR_COLUMNS = ("accountcode", "src", "dst", "dcontext", "clid", "channel", "dstchannel", "lastapp", "lastdata",
                "start", "answer", "end", "duration", "billsec", "disposition", "amaflags", "uniqueid",
@@ -215,10 +229,16 @@ class AsteriskPreset(Preset):
         "when missing (older Asterisk logs EXITWITHKEY as key|position) the time from ENTERQUEUE to the "
         "event. talk = COMPLETECALLER/COMPLETEAGENT/TRANSFER calltime. No hold or after-call work is "
         "logged, so aht is talk time alone.",
-        "queue_log: calls still in progress at the end of the file, calls with both CONNECT and "
-        "ABANDON/EXIT, and events whose ENTERQUEUE is not in the file are refused with their own reason "
-        "and counted (in_progress, connect_and_abandon, no_enterqueue) — never guessed. Agent and queue "
-        "events (AGENTLOGIN, ADDMEMBER, PAUSE…) are not calls: refused as such and counted (agent_events).",
+        "queue_log: a call CONNECTed but not ended when the log ends (in progress at the cut of the export) "
+        "counts in offered, answered, asa, service level and abandonment with its CONNECT holdtime as wait; "
+        "its end, talk time and transfer are unknown and left empty, so aht and transfer_rate leave it out "
+        "and the accounting says 'in progress at the end of the log: handle time unknown (n)'. A COMPLETE* "
+        "or TRANSFER without its CONNECT line is answered (wait = its holdtime).",
+        "queue_log: calls still waiting in the queue at the end of the file (outcome unknown), calls with "
+        "both CONNECT and ABANDON/EXIT (contradictory), and events whose ENTERQUEUE is not in the file (a "
+        "call that began before the log: counted in the log with its ENTERQUEUE) are refused with their own "
+        "reason and counted (in_queue_at_end, connect_and_abandon, no_enterqueue) — never guessed. Agent and "
+        "queue events (AGENTLOGIN, ADDMEMBER, PAUSE…) are not calls: refused as such and counted (agent_events).",
         "queue_log: DID, RINGNOANSWER, RINGCANCELED, AGENTDUMP, JOINEMPTY and similar events of a caller are "
         "folded into the call (FreePBX logs DID before ENTERQUEUE); a caller with such events and no "
         "ENTERQUEUE at all (JOINEMPTY, JOINUNAVAIL) was never offered: refused once, as no_enterqueue.",
@@ -226,7 +246,9 @@ class AsteriskPreset(Preset):
         "together (a CDR records no queue wait); no hold or after-call work; a queued call that rang several "
         "phones may leave several rows; ANSWERED → answered (VoiceMail as last application → other), "
         "NO ANSWER → abandoned, BUSY/FAILED/CONGESTION → other; agent = dstchannel without its unique "
-        "suffix; queue = dst (the extension dialled).",
+        "suffix; queue = dst (the extension dialled). Without duration/billsec the times give them "
+        "(answer − start, end − answer); an ANSWERED row with neither end nor billsec keeps its wait and "
+        "is counted as 'handle time unknown', left out of aht.",
     )
 
     def score(self, header: list[str], head: str) -> int:
@@ -243,7 +265,7 @@ class AsteriskPreset(Preset):
 
     def convert(self, raw: "RawTable", tz: str) -> Converted:
         if "disposition" in raw.header:
-            return _convert_cdr(raw)
+            return _convert_cdr(raw, tz)
         return _convert_queue_log(raw)
 
 
@@ -299,9 +321,15 @@ def _convert_queue_log(raw: "RawTable") -> Converted:
     enter = first("ENTERQUEUE", "epoch")
     connect = first("CONNECT", "epoch")
     connected = connect.notna()
+    # COMPLETE*/TRANSFER follow a connection: answered even when the CONNECT line itself is missing
+    talked = pd.Series(False, index=seg.index)
+    for event in (*ANSWERED_ENDINGS, *TRANSFERS):
+        talked |= first(event, "epoch").notna()
+    answered = connected | talked
     gave_up = first("ABANDON", "epoch").notna()
     for event in EXITS:
         gave_up |= first(event, "epoch").notna()
+    unended = seg["end_event"].isna()
 
     # waits and talk: the documented parameter of the ending event (vectorised per event type)
     ending_wait = pd.Series(np.nan, index=seg.index)
@@ -314,16 +342,19 @@ def _convert_queue_log(raw: "RawTable") -> Converted:
         ending_talk = ending_talk.mask(rows, pd.to_numeric(first(event, column), errors="coerce"))
     hold_time = pd.to_numeric(first("CONNECT", "data1"), errors="coerce")
     wait = hold_time.where(connected).fillna(ending_wait)
-    wait = wait.fillna((connect - enter).where(connected)).fillna((seg["end_epoch"] - enter).where(~connected))
+    wait = wait.fillna((connect - enter).where(connected)).fillna((seg["end_epoch"] - enter).where(~answered))
 
     # refusals, first failing check wins; one refusal per segment (its first line)
     reason = pd.Series(pd.NA, index=seg.index, dtype="object")
     reason = reason.mask(seg["visit"].eq(0), REASON_NO_ENTER)
-    reason = reason.mask(reason.isna() & connected & gave_up, REASON_BOTH)
-    reason = reason.mask(reason.isna() & seg["end_event"].isna(), REASON_IN_PROGRESS)
+    reason = reason.mask(reason.isna() & answered & gave_up, REASON_BOTH)
+    reason = reason.mask(reason.isna() & unended & ~answered, REASON_IN_QUEUE)
     used = seg.loc[reason.isna()]
+    # answered, no ending yet: offered, answered and its wait are known; its end, talk and transfer are not
+    in_progress = reason.isna() & unended & answered
     outcome = pd.Series("other", index=seg.index).mask(first("ABANDON", "epoch").notna(), "abandoned")
-    outcome = outcome.mask(connected, "answered")
+    outcome = outcome.mask(answered, "answered")
+    transferred = seg["end_event"].isin(TRANSFERS).map({True: "true", False: "false"}).mask(in_progress)
     several = seg["visit"].gt(1)
     call_id = seg["callid"] + ":" + seg["queue"] + ("#" + seg["visit"].astype("str")).where(several, "")
     frame = pd.DataFrame({
@@ -332,12 +363,12 @@ def _convert_queue_log(raw: "RawTable") -> Converted:
         "answered_at": _iso_epoch(connect),
         "ended_at": _iso_epoch(seg["end_epoch"]),
         "wait_seconds": _text(wait),
-        "talk_seconds": _text(ending_talk.where(connected)),
+        "talk_seconds": _text(ending_talk.where(answered)),
         "outcome": outcome,
-        "agent": first("CONNECT", "agent"),
+        "agent": first("CONNECT", "agent").fillna(ending["agent"].reindex(seg.index).where(talked)),
         "queue": seg["queue"].mask(seg["queue"].eq("")),
         "caller_id": first("ENTERQUEUE", "data2"),
-        "transferred": seg["end_event"].isin(TRANSFERS).map({True: "true", False: "false"}),
+        "transferred": transferred,
         "callid": seg["callid"],
         "end_event": seg["end_event"],
     }).loc[used.index].set_axis(used["line"].to_numpy()).sort_index().astype("str")
@@ -356,7 +387,7 @@ def _convert_queue_log(raw: "RawTable") -> Converted:
     folded = int(pairing.sum()) - len(seg) + int((info & ~orphan_info).sum())
     counts = {
         "agent_events": int(agent_event.sum()),
-        "in_progress": int(refused_segments.eq(REASON_IN_PROGRESS).sum()),
+        "in_queue_at_end": int(refused_segments.eq(REASON_IN_QUEUE).sum()),
         "connect_and_abandon": int(refused_segments.eq(REASON_BOTH).sum()),
         "no_enterqueue": int(refused_segments.eq(REASON_NO_ENTER).sum() + orphan_info.sum()),
         "queue_visits": len(seg),
@@ -369,21 +400,36 @@ def _convert_queue_log(raw: "RawTable") -> Converted:
         "call_id": "callid:queue (one call per visit of a callid to a queue)",
         "offered_at": "ENTERQUEUE time (epoch, UTC)",
         "answered_at": "CONNECT time",
-        "ended_at": "time of COMPLETECALLER/COMPLETEAGENT/TRANSFER/ABANDON/EXIT*",
+        "ended_at": "time of COMPLETECALLER/COMPLETEAGENT/TRANSFER/ABANDON/EXIT* (empty: in progress)",
         "wait_seconds": "CONNECT holdtime (data1); ABANDON/EXITEMPTY/EXITWITHTIMEOUT waittime (data3); "
                         "EXITWITHKEY waittime (data4); else event time − ENTERQUEUE time",
         "talk_seconds": "COMPLETE* calltime (data2); TRANSFER calltime (data4)",
-        "outcome": "CONNECT → answered; ABANDON → abandoned; EXITWITHTIMEOUT/EXITEMPTY/EXITWITHKEY → other",
-        "agent": "agent field of CONNECT",
+        "outcome": "CONNECT (or COMPLETE*/TRANSFER) → answered; ABANDON → abandoned; "
+                   "EXITWITHTIMEOUT/EXITEMPTY/EXITWITHKEY → other",
+        "agent": "agent field of CONNECT (else of COMPLETE*/TRANSFER)",
         "queue": "queue field",
         "caller_id": "ENTERQUEUE callerid (data2)",
         "transferred": "ended by TRANSFER/BLINDTRANSFER/ATTENDEDTRANSFER",
     }
     table = RawTable(path=raw.path, frame=frame, header=list(frame.columns), delimiter=raw.delimiter)
-    return Converted(table=table, read=len(events), rejected=rejected, folded=folded, counts=counts, rules=rules)
+    caveats = {CAVEAT_IN_PROGRESS: pd.Index(seg.loc[in_progress, "line"].to_numpy())}
+    return Converted(table=table, read=len(events), rejected=rejected, folded=folded, counts=counts, rules=rules,
+                     caveats=caveats)
 
 
-def _convert_cdr(raw: "RawTable") -> Converted:
+#: a used CDR row with one fact unknown (Converted.caveats)
+CAVEAT_CDR_UNENDED = "answered, no end and no billsec: handle time unknown"
+
+
+def _cdr_time(values: "pd.Series", tz: str) -> "pd.Series":
+    """start/answer/end as moments (the server's local time read in ``tz``); NaT where empty or unreadable."""
+    import pandas as pd
+
+    moments = pd.to_datetime(values, format="%Y-%m-%d %H:%M:%S", errors="coerce")
+    return moments.dt.tz_localize(tz, ambiguous="NaT", nonexistent="NaT")
+
+
+def _convert_cdr(raw: "RawTable", tz: str = "UTC") -> Converted:
     import pandas as pd
 
     from ..load import RawTable
@@ -392,18 +438,25 @@ def _convert_cdr(raw: "RawTable") -> Converted:
     disposition = cdr["disposition"].str.upper()
     duration = pd.to_numeric(cdr["duration"], errors="coerce")
     billsec = pd.to_numeric(cdr["billsec"], errors="coerce")
+    start, answer, end = (_cdr_time(cdr[c], tz) for c in ("start", "answer", "end"))
     answered = disposition.eq("ANSWERED").fillna(False)
     voicemail = cdr["lastapp"].str.lower().eq("voicemail").fillna(False)
     outcome = disposition.map({"ANSWERED": "answered", "NO ANSWER": "abandoned", "BUSY": "other",
                                "FAILED": "other", "CONGESTION": "other"})
     outcome = outcome.mask(answered & voicemail, "other")
-    wait = (duration - billsec.where(answered, 0)).where(duration.notna())
+    # every known fact used: billsec = end − answer and duration − billsec = answer − start, so a missing
+    # duration or billsec is taken from the times when they are there; otherwise it stays unknown
+    talk = billsec.fillna((end - answer).dt.total_seconds()).where(answered)
+    wait = (duration - billsec).fillna((answer - start).dt.total_seconds()).where(answered)
+    wait = wait.fillna(duration.fillna((end - start).dt.total_seconds()).where(~answered))
+    unended = answered & cdr["end"].isna() & cdr["billsec"].isna() & talk.isna()
     out = {
         "offered_at": cdr["start"],
         "answered_at": cdr["answer"].where(answered),
         "ended_at": cdr["end"],
-        "wait_seconds": _text(wait).fillna(cdr["duration"]),
-        "talk_seconds": cdr["billsec"].where(answered),
+        # a cell that is not a number is passed on as written, so the row is refused naming it
+        "wait_seconds": _text(wait).mask(cdr["duration"].notna() & duration.isna(), cdr["duration"]),
+        "talk_seconds": _text(talk).mask(answered & cdr["billsec"].notna() & billsec.isna(), cdr["billsec"]),
         "outcome": outcome.fillna(cdr["disposition"]),
         "agent": cdr["dstchannel"].str.replace(r"-[0-9a-fA-F]+(;\d)?$", "", regex=True),
         "queue": cdr["dst"],
@@ -416,14 +469,16 @@ def _convert_cdr(raw: "RawTable") -> Converted:
     frame = pd.DataFrame(out, index=cdr.index).astype("str")
     rules = {
         "call_id": "uniqueid (when logged)", "offered_at": "start", "answered_at": "answer (ANSWERED only)",
-        "ended_at": "end", "wait_seconds": "duration − billsec (IVR + queue + ring time)",
-        "talk_seconds": "billsec", "outcome": "ANSWERED → answered (VoiceMail → other); NO ANSWER → abandoned; "
-                                             "BUSY/FAILED/CONGESTION → other",
+        "ended_at": "end", "wait_seconds": "duration − billsec (IVR + queue + ring time); without them "
+                                           "answer − start (answered) or end − start",
+        "talk_seconds": "billsec (without it, end − answer)",
+        "outcome": "ANSWERED → answered (VoiceMail → other); NO ANSWER → abandoned; BUSY/FAILED/CONGESTION → other",
         "agent": "dstchannel without its unique suffix", "queue": "dst", "caller_id": "src",
     }
     counts = {"cdr_rows": len(cdr), "voicemail": int((answered & voicemail).sum())}
     table = RawTable(path=raw.path, frame=frame, header=list(frame.columns), delimiter=raw.delimiter)
-    return Converted(table=table, read=len(cdr), counts=counts, rules=rules)
+    return Converted(table=table, read=len(cdr), counts=counts, rules=rules,
+                     caveats={CAVEAT_CDR_UNENDED: cdr.index[unended]})
 
 
 PRESET = AsteriskPreset()

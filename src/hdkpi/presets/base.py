@@ -28,6 +28,10 @@ class Converted:
     rejected: "pd.Series | None" = None  #: reason per refused source record (index = its data row)
     folded: int = 0  #: source records merged into others (events of one ticket), neither used nor rejected
     counts: dict[str, int] = field(default_factory=dict)  #: preset facts worth reporting (ivr_abandons…)
+    #: records used with a fact unknown, by what is unknown ("in progress at the end of the log: handle time
+    #: unknown") → their row labels in ``table``; every known fact of them counts, the unknown one is left
+    #: out (the accounting counts those that pass the checks after conversion)
+    caveats: dict[str, "pd.Index"] = field(default_factory=dict)
     rules: dict[str, str] = field(default_factory=dict)  #: canonical field → where it comes from
 
 

@@ -88,12 +88,22 @@ SIGNATURE = ("ContactId", "Queue.EnqueueTimestamp", "InitiationTimestamp", "Last
              "Agent.ConnectedToAgentTimestamp", "Queue.Name", "InitialContactId", "DisconnectReason")
 FLOW_DISCONNECT = "CONTACT_FLOW_DISCONNECT"
 NOT_QUEUED = "never queued (IVR-only, outbound or agent contact): not offered"
+IN_QUEUE = ("in a queue when exported (no DisconnectTimestamp, no agent connected, not moved on): outcome unknown, "
+            "not counted")
+#: a used call with one fact unknown (Converted.caveats)
+CAVEAT_IN_PROGRESS = "in progress when exported (no DisconnectTimestamp): handle time unknown"
 NOTES_COMMON = (
     "Records are updated and delivered again: the version with the latest LastUpdateTimestamp of each "
     "ContactId is kept, the others are folded (counted as duplicate_versions).",
     "Contacts without Queue.EnqueueTimestamp were never offered to a queue: refused as not offered and "
     "counted (never_queued).",
     "All channels are counted (VOICE, CHAT, TASK); the Channel column is kept, so --by channel separates them.",
+    "A contact without DisconnectTimestamp that no later contact names as PreviousContactId was still going "
+    "when the records were exported: connected to an agent, it is used (offered, answered, its wait known) "
+    "with its end, talk/hold/acw and (unless a transfer is recorded) transfer left empty — aht leaves it "
+    "out, and the accounting says 'in progress when exported (no DisconnectTimestamp): handle time unknown "
+    "(n)'; not connected, its outcome is unknown: refused and counted (in_queue_when_exported). Without a "
+    "DisconnectTimestamp column every contact is taken as ended.",
     "Hold and after-contact work come from the contact record (Agent.CustomerHoldDuration, "
     "Agent.AfterContactWorkDuration); aht = talk + hold + acw over answered calls.",
     "Amazon Connect's abandonment rate is contacts abandoned ÷ contacts queued, per queue, where abandoned "
@@ -282,6 +292,10 @@ class _Records:
         moved_on = successors.loc[successors["method"].ne("CALLBACK").fillna(True), "previous"]
         latest["transferred_out"] = latest["id"].isin(moved_on)
         latest["has_successor"] = latest["id"].isin(successors["previous"])
+        # still going when exported: not disconnected and not moved on to another contact (only when the
+        # export has the column at all)
+        ended_known = "disconnected" in self.source_columns
+        latest["unended"] = latest["disconnected"].isna() & ~latest["has_successor"] & ended_known
         self.latest = latest
         self.read = len(raw.frame)
 
@@ -384,9 +398,9 @@ class ConnectPreset(Preset):
 
     def convert(self, raw: "RawTable", tz: str) -> Converted:
         records = _Records(raw)
-        table, rejected, folded, counts = self._calls(records, raw)
+        table, rejected, folded, counts, caveats = self._calls(records, raw)
         return Converted(table=table, read=records.read, rejected=rejected, folded=folded,
-                         counts={**records.counts(), **counts}, rules=records.rules(self.counting))
+                         counts={**records.counts(), **counts}, rules=records.rules(self.counting), caveats=caveats)
 
     def _calls(self, records: _Records, raw: "RawTable"):
         import pandas as pd
@@ -408,6 +422,9 @@ class ConnectPreset(Preset):
         transferred = latest.loc[offered_chains].groupby("chain", sort=False)["transferred_out"].any()
         chains = first.index
         answered = answered_at.reindex(chains).notna()
+        unended = latest.loc[offered_chains].groupby("chain", sort=False)["unended"].any().reindex(chains)
+        in_progress, in_queue = answered & unended, ~answered & unended
+        transferred = transferred.reindex(chains)
         flow_ended = last["reason"].reindex(chains).eq(FLOW_DISCONNECT).fillna(False)
         outcome = pd.Series("abandoned", index=chains).mask(flow_ended, "other").mask(answered, "answered")
         offered_at = _iso(first["enq"]).fillna(first["enq_text"])
@@ -415,29 +432,36 @@ class ConnectPreset(Preset):
             "call_id": chains.to_numpy(),
             "offered_at": offered_at.to_numpy(),
             "answered_at": _iso(answered_at.reindex(chains)).to_numpy(),
-            "ended_at": _iso(ended_at.reindex(chains)).to_numpy(),
+            "ended_at": _iso(ended_at.reindex(chains).mask(unended)).to_numpy(),
             "wait_seconds": _number_text(sums["wait"].reindex(chains)).to_numpy(),
-            "talk_seconds": _number_text(sums["talk"].reindex(chains)).to_numpy(),
-            "hold_seconds": _number_text(sums["hold"].reindex(chains)).to_numpy(),
-            "acw_seconds": _number_text(sums["acw"].reindex(chains)).to_numpy(),
+            # a call still going: its handle time (and, unless recorded, a transfer) is not known yet
+            "talk_seconds": _number_text(sums["talk"].reindex(chains).mask(in_progress)).to_numpy(),
+            "hold_seconds": _number_text(sums["hold"].reindex(chains).mask(in_progress)).to_numpy(),
+            "acw_seconds": _number_text(sums["acw"].reindex(chains).mask(in_progress)).to_numpy(),
             "outcome": outcome.to_numpy(),
             "agent": agent.reindex(chains).to_numpy(),
             "queue": first["queue"].to_numpy(),
             "caller_id": first["caller"].to_numpy(),
-            "transferred": transferred.reindex(chains).map({True: "true", False: "false"}).to_numpy(),
+            "transferred": transferred.map({True: "true", False: "false"}).mask(in_progress & ~transferred)
+            .to_numpy(),
             "channel": first["channel"].to_numpy(),
             "queue_segments": grouped.size().reindex(chains).astype("str").to_numpy(),
         }, index=pd.Index(first["_row"].to_numpy())).astype("str")
-        rejected = pd.concat([records.rejected, pd.Series(NOT_QUEUED, index=not_offered.index, dtype="str")])
+        rows = first["_row"]
+        frame = frame.loc[~in_queue.to_numpy()]
+        rejected = pd.concat([records.rejected, pd.Series(NOT_QUEUED, index=not_offered.index, dtype="str"),
+                              pd.Series(IN_QUEUE, index=rows[in_queue].to_numpy(), dtype="str")])
         folded = records.duplicates + int(offered_chains.sum()) - len(chains)
+        caveats = {CAVEAT_IN_PROGRESS: pd.Index(rows[in_progress].to_numpy())}
         counts = {
             "never_queued": len(not_offered),
+            "in_queue_when_exported": int(in_queue.sum()),
             "contact_chains": len(chains),
             "chains_with_several_queues": int((grouped.size() > 1).sum()),
         }
         table = RawTable(path=raw.path, frame=frame.sort_index(), header=list(frame.columns),
                          delimiter=raw.delimiter)
-        return table, rejected.sort_index(), folded, counts
+        return table, rejected.sort_index(), folded, counts, caveats
 
 
 class ConnectQueuesPreset(ConnectPreset):
@@ -469,34 +493,41 @@ class ConnectQueuesPreset(ConnectPreset):
         from ..load import RawTable
 
         latest = records.latest
-        segments = latest.loc[latest["queued"]]
+        queued = latest.loc[latest["queued"]]
         not_queued = latest.loc[~latest["queued"]]
+        in_queue = queued["connected"].isna() & queued["unended"]
+        segments = queued.loc[~in_queue]
         answered = segments["connected"].notna()
+        in_progress = answered & segments["unended"]
         left = segments["has_successor"] | segments["reason"].eq(FLOW_DISCONNECT).fillna(False)
         outcome = pd.Series("abandoned", index=segments.index).mask(left, "other").mask(answered, "answered")
+        transferred = segments["transferred_out"]
         frame = pd.DataFrame({
             "call_id": segments["id"],
             "offered_at": _iso(segments["enq"]).fillna(segments["enq_text"]),
             "answered_at": _iso(segments["connected"]),
             "ended_at": _iso(segments["disconnected"]),
             "wait_seconds": _number_text(segments["wait"]),
-            "talk_seconds": _number_text(segments["talk"]),
-            "hold_seconds": _number_text(segments["hold"]),
-            "acw_seconds": _number_text(segments["acw"]),
+            # a segment still going: its handle time (and, unless recorded, a transfer) is not known yet
+            "talk_seconds": _number_text(segments["talk"].mask(in_progress)),
+            "hold_seconds": _number_text(segments["hold"].mask(in_progress)),
+            "acw_seconds": _number_text(segments["acw"].mask(in_progress)),
             "outcome": outcome,
             "agent": segments["agent"],
             "queue": segments["queue"],
             "caller_id": segments["caller"],
-            "transferred": segments["transferred_out"].map({True: "true", False: "false"}),
+            "transferred": transferred.map({True: "true", False: "false"}).mask(in_progress & ~transferred),
             "channel": segments["channel"],
             "initiation_method": segments["method"],
             "chain": segments["chain"],
         }, index=segments.index).astype("str")
-        rejected = pd.concat([records.rejected, pd.Series(NOT_QUEUED, index=not_queued.index, dtype="str")])
-        counts = {"never_queued": len(not_queued)}
+        rejected = pd.concat([records.rejected, pd.Series(NOT_QUEUED, index=not_queued.index, dtype="str"),
+                              pd.Series(IN_QUEUE, index=in_queue.index[in_queue], dtype="str")])
+        counts = {"never_queued": len(not_queued), "in_queue_when_exported": int(in_queue.sum())}
+        caveats = {CAVEAT_IN_PROGRESS: segments.index[in_progress]}
         table = RawTable(path=raw.path, frame=frame.sort_index(), header=list(frame.columns),
                          delimiter=raw.delimiter)
-        return table, rejected.sort_index(), records.duplicates, counts
+        return table, rejected.sort_index(), records.duplicates, counts, caveats
 
 
 PRESET = ConnectPreset()

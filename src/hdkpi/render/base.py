@@ -84,6 +84,8 @@ def accounting_lines(report: Report, lang: str = "en") -> list[str]:
                      f"{tally('used', summary.used)} · {tally('rejected', summary.rejected)}{folded}")
         for name, count in summary.counts.items():
             lines.append(f"  {count:,} {name.replace('_', ' ')}")
+        for what, count in summary.caveats.items():
+            lines.append(f"  used with a caveat: {what} ({count:,})")
         for reason, count in sorted(summary.rejected_by_reason.items(), key=lambda kv: (-kv[1], kv[0])):
             rows = summary.examples_by_reason.get(reason, [])
             shown = ", ".join(str(r) for r in rows)

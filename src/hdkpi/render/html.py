@@ -704,6 +704,8 @@ def reasons_html(summary: Any) -> str:
     items = []
     for name, count in summary.counts.items():
         items.append(f"<li>{count:,} {esc(name.replace('_', ' '))}</li>")
+    for what, count in summary.caveats.items():
+        items.append(f"<li>used with a caveat: {esc(what)} ({count:,})</li>")
     for reason, count in sorted(summary.rejected_by_reason.items(), key=lambda kv: (-kv[1], kv[0])):
         rows = summary.examples_by_reason.get(reason, [])
         where = ""

@@ -141,6 +141,7 @@ def input_doc(s: InputSummary) -> dict[str, Any]:
         "path": s.path, "kind": s.kind, "preset": s.preset,
         "rows": {"read": s.read, "used": s.used, "rejected": s.rejected, "folded": s.folded},
         "counts": dict(s.counts),
+        **({"caveats": dict(s.caveats)} if s.caveats else {}),  # used rows with a fact unknown, when any
         "rejected_by_reason": dict(s.rejected_by_reason),
         "rejected_rows": {k: list(map(int, rows)) for k, rows in s.examples_by_reason.items()},
         "mapping": dict(s.mapping),
