@@ -137,7 +137,7 @@ def test_csv_parses_back_with_one_row_per_record_in_machine_units(report):
     text = render("csv", report)
     rows = read_csv(text)
     assert list(rows[0]) == ["kpi", "title", "queue", "period", "value", "unit", "n", "numerator", "denominator",
-                             "method", "target", "status", "previous", "change", "notes"]
+                             "method", "target", "status", "previous", "change", "notes", "partial"]
     assert len(rows) == len(report.verdicts)
     for row, v in zip(rows, report.verdicts):
         r = v.result

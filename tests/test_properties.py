@@ -21,6 +21,7 @@ import pytest
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
+from hdkpi.coverage import outside
 from hdkpi.load import read_table
 from hdkpi.normalise import normalise
 from hdkpi.pipeline import RunOptions, run
@@ -177,6 +178,9 @@ def test_shares_lie_between_zero_and_one(call_rows, ticket_rows, survey_rows):
     shares = [v.result for r in runs for v in r.verdicts if v.result.unit == "share"]
     assert shares
     for r in shares:
+        if r.numerator is None:  # a day outside the kind's data: no basis at all (hdkpi.coverage)
+            assert r.value is None and outside(r), r
+            continue
         assert 0 <= r.numerator <= r.denominator, r
         assert r.n == r.denominator
         if r.value is None:
@@ -259,12 +263,18 @@ def zoned_inputs(draw: st.DrawFn) -> tuple[str, dict[str, list[dict[str, Any]]]]
 @given(zoned_inputs(), st.data())
 def test_a_one_day_window_equals_that_days_period(zoned, data):
     tz, inputs = zoned
-    periods = records(inputs, [], every="day", tz=tz)
+    results = [v.result for v in report(inputs, [], every="day", tz=tz).verdicts]
+    periods = {(r.kpi, tuple(r.group.values()), r.period): (r.value, r.n, r.numerator, r.denominator) for r in results}
+    # a day outside a kind's data is no-data in the open run, while --from/--to claim the data covers the
+    # window (docs/readings.md, "Partial periods"): those records are not the same figure by design
+    beyond = {(r.kpi, tuple(r.group.values()), r.period) for r in results if outside(r)}
     day = data.draw(st.sampled_from(sorted({period for (_, _, period) in periods if period is not None})))
     end = (datetime.fromisoformat(day) + timedelta(days=1)).date().isoformat()
     window = records(inputs, [], start=day, end=end, tz=tz)  # --from/--to dates are read in --tz
     assert window
     for (kpi, group, _), figure in window.items():
+        if (kpi, group, day) in beyond:
+            continue
         period = periods[(kpi, group, day)]
         assert same(figure, period) and figure[1] == period[1], (tz, kpi, figure, period)
 

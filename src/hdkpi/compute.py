@@ -370,6 +370,9 @@ def compute(refs: list["KpiRef"], frames: dict[str, "pd.DataFrame"], settings: d
     slicing = slicing or Slicing()
     token = _SHARED.set({})
     try:
-        return [r for ref in refs for r in compute_sliced(ref, frames, settings, window, slicing, periods)]
+        results = [r for ref in refs for r in compute_sliced(ref, frames, settings, window, slicing, periods)]
     finally:
         _SHARED.reset(token)
+    from .coverage import mark  # periods outside a kind's data: no-data, not 0; partly covered: partial
+
+    return mark(results, refs, frames, window, periods if slicing.every else None, slicing.tz)

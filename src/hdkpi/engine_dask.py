@@ -44,6 +44,7 @@ from dataclasses import dataclass, field, replace
 from pathlib import PurePosixPath
 from typing import TYPE_CHECKING, Any
 
+from .coverage import extent_of, mark, merge_extents
 from .errors import InputError, NoData, UsageError
 from .fields import ID_FIELD, SCHEMAS
 
@@ -691,6 +692,7 @@ def _partials(frame: "pd.DataFrame", kind: str, plan: Plan, history: str | None)
     frame = frame.drop(columns=[c for c in (*_POSITION, "_reject") if c in frame.columns]).reset_index(drop=True)
     if history is None:
         out["span"] = {kind: _span_of(frame, plan.window)}
+        out["extent"] = {kind: extent_of(frame, kind)}  # the kind's first and last time (hdkpi.coverage)
         ids = plan.lookups.get(kind)
         if ids is not None:
             from .pipeline import JOINED_FIELDS
@@ -739,6 +741,8 @@ def _merge(plan: Plan, *outs: dict[str, Any]) -> dict[str, Any]:
             merged["nodata"].setdefault(number, reason)
         for kind, span in out["span"].items():
             spans.setdefault(kind, []).append(span)
+        for kind, extent in out.get("extent", {}).items():
+            merged.setdefault("extent", {})[kind] = merge_extents(merged.get("extent", {}).get(kind), extent)
         for kind, rows in out["lookup"].items():
             lookups.setdefault(kind, []).append(rows)
     for key, parts in pieces.items():
@@ -833,6 +837,11 @@ def compute_jobs(specs: list[JobSpec], inputs: Inputs, settings: dict[str, Any],
     meta_frames = inputs.frames()
     finished = [_finish_job(job, merged, meta_frames, frames, periods, loose, surveys, settings)
                 for job in plan.jobs]
+    if every is not None:  # periods outside a kind's data: no-data; partly covered: partial (as compute())
+        extents = {**merged.get("extent", {}), "surveys": extent_of(inputs.surveys, "surveys")
+                   if inputs.surveys is not None else None}
+        mark([r for rows in finished[:len(specs[0].refs)] for r in rows], list(specs[0].refs), meta_frames,
+             window, periods, every.tz, extents)
     results: list[list[Result]] = []
     number = 0
     for spec in specs:

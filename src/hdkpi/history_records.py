@@ -117,8 +117,12 @@ def spans_of(results: list[Result], *, start: datetime | None, end: datetime | N
             first = found[0].to_pydatetime().astimezone(timezone.utc).replace(microsecond=0)
             last = found[1].to_pydatetime().astimezone(timezone.utc).replace(microsecond=0) + timedelta(seconds=1)
             window = classify(start or first, end or last, tz, week_start)
+    from .coverage import outside
+
     out: dict[int, Span] = {}
     for r in results:
+        if outside(r):  # a period outside its kind's data: the input says nothing of it, nothing is stored
+            continue
         if r.period is None:
             if window is not None:
                 out[id(r)] = window
@@ -365,7 +369,8 @@ class Recall:
             if not past or len(past) + len(own) <= window:
                 continue
             values = [float(x["value"]) for x in past]
-            values += [np.nan if points[p][-1].value is None else points[p][-1].value for p in own]
+            values += [np.nan if points[p][-1].value is None or points[p][-1].partial else points[p][-1].value
+                       for p in own]
             flags = control_chart_flags(np.array(values, dtype=float), window=window, sigmas=sigmas)
             for p, flag in zip(own, flags[len(past):]):
                 for r in points[p]:

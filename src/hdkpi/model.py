@@ -114,6 +114,7 @@ class Result:
     ci_low: float | None = None  #: confidence interval (--ci, or a target's confidence)
     ci_high: float | None = None
     anomaly: bool = False  #: outside mean ± 3σ of the preceding periods of its series (--every)
+    partial: bool = False  #: --every: the data (or the window) covers only part of the period (hdkpi.coverage)
 
     @property
     def key(self) -> tuple[str, tuple[tuple[str, str | None], ...]]:
@@ -191,8 +192,12 @@ class Report:
 
     @property
     def failed(self) -> bool:
-        """True when ``check`` must exit 1 (``--strict``: a targeted no-data fails too)."""
+        """True when ``check`` must exit 1 (``--strict``: a targeted no-data fails too, but not a period
+        outside its kind's data, which the input does not speak of: hdkpi.coverage)."""
+        from .coverage import outside
+
         return any(
-            v.status == "fail" or (self.strict and v.status == "no-data" and v.target is not None)
+            v.status == "fail"
+            or (self.strict and v.status == "no-data" and v.target is not None and not outside(v.result))
             for v in self.verdicts
         )

@@ -386,12 +386,15 @@ def slice_results(refs: list["KpiRef"], frames: dict[str, "pd.DataFrame"], setti
     if span is not None:
         periods = make_periods(slicing.every, span[0], span[1], slicing.tz, slicing.week_start)
     results = compute(refs, frames, settings, window, slicing, periods)
-    if compare == "previous":
-        attach_previous(results, refs, frames, settings, window, slicing, periods)
-    elif compare in ("last-week", "same-day-last-week"):
-        from .comparisons import attach_shifted
+    from .coverage import claimed  # earlier spans are outside the data as the report's window sees it
 
-        attach_shifted(results, compare, refs, frames, settings, window, slicing, periods)
+    with claimed(window):
+        if compare == "previous":
+            attach_previous(results, refs, frames, settings, window, slicing, periods)
+        elif compare in ("last-week", "same-day-last-week"):
+            from .comparisons import attach_shifted
+
+            attach_shifted(results, compare, refs, frames, settings, window, slicing, periods)
     return results
 
 

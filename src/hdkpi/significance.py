@@ -95,7 +95,8 @@ def flag_anomalies(results: list[Result], window: int, sigmas: float = 3.0) -> N
         return
     table = np.full((len(series), longest), np.nan)
     for i, records in enumerate(series.values()):
-        table[i, :len(records)] = [np.nan if r.value is None else r.value for r in records]
+        # a partial period (hdkpi.coverage) is a gap: neither judged nor part of the others' band
+        table[i, :len(records)] = [np.nan if r.value is None or r.partial else r.value for r in records]
     flags = control_chart_flags(table, window=window, sigmas=sigmas)
     for records, row in zip(series.values(), flags.tolist()):
         for r, flag in zip(records, row):

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from abc import ABC, abstractmethod
 
-from ..model import Report, Verdict
+from ..model import Report, Result, Verdict
 from ..units import format_number, format_value
 
 #: symbol + word, so a status reads without colour
@@ -59,6 +59,19 @@ def summary_text(report: Report, lang: str = "en") -> str:
 
     return " · ".join(translate(f"summary.{word}", lang).format(n=s[key]) for word, key in (
         ("passed", "pass"), ("warned", "warn"), ("failed", "fail"), ("no-data", "no_data")))
+
+
+def period_label(result: Result, lang: str = "en") -> str:
+    """A record's period label, with "(partial)" when the data covers only part of the period."""
+    if result.period is None:
+        return ""
+    if not result.partial:
+        return result.period
+    if lang == "en":
+        return f"{result.period} (partial)"
+    from ..i18n import translate
+
+    return f"{result.period} ({translate('cell.partial', lang, default='partial')})"
 
 
 def period_text(report: Report) -> str:

@@ -2,8 +2,10 @@
 
 Columns: ``kpi, title``, one column per group dimension (``report.by`` first, then any other
 dimension found in the records' groups, e.g. the ``by:`` of a per-segment target), ``period, value,
-unit, n, numerator, denominator, method, target, status, previous, change, notes``. A dimension
-whose name is also a fixed column (``status``, ``notes``…) gets the column ``group:NAME``.
+unit, n, numerator, denominator, method, target, status, previous, change, notes, partial``
+(``partial``, added last: ``true`` for a ``--every`` period the data covers only in part, else empty;
+hdkpi.coverage). A dimension whose name is also a fixed column (``status``, ``notes``…) gets the
+column ``group:NAME``. New columns are only ever added at the end.
 
 Cells:
 
@@ -39,7 +41,7 @@ from .base import Formatter
 
 FIXED_HEAD = ("kpi", "title")
 FIXED_TAIL = ("period", "value", "unit", "n", "numerator", "denominator", "method", "target", "status",
-              "previous", "change", "notes")
+              "previous", "change", "notes", "partial")
 #: first characters a spreadsheet may read as the start of a formula (OWASP CSV Injection)
 DANGEROUS_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
 EMPTY_GROUP = "(empty)"
@@ -95,7 +97,7 @@ def row(v: Verdict, dims: list[str]) -> list[str]:
         number_cell(r.numerator), number_cell(r.denominator), text_cell(r.method),
         text_cell(v.target.text if v.target else None), text_cell(v.status),
         number_cell(c.value if c else None), number_cell(c.change if c else None),
-        text_cell("; ".join(r.notes)),
+        text_cell("; ".join(r.notes)), "true" if r.partial else "",
     ]
 
 

@@ -29,7 +29,16 @@ from typing import Any
 from .. import __version__
 from ..model import Report, Target, Verdict
 from ..units import duration_label, format_change, format_compact, format_value
-from .base import STATUS_LABELS, Formatter, basis, period_text, status_label, summary_text, value_text
+from .base import (
+    STATUS_LABELS,
+    Formatter,
+    basis,
+    period_label,
+    period_text,
+    status_label,
+    summary_text,
+    value_text,
+)
 from .table import GRID_DIMS, group_text
 
 #: groups drawn as their own line in a trend chart; more than this and only the overall line is drawn
@@ -411,15 +420,24 @@ class Chart:
                 f"{esc(labels[i])}</text>" for i in shown]
 
     def line(self, verdicts: list[Verdict], cls: str) -> str:
-        """One path; a period without a value breaks it (a new ``M``), so missing periods are gaps."""
-        parts, pen_down = [], False
+        """One path; a period without a value breaks it (a new ``M``), so missing periods are gaps. A
+        segment to or from a partial period (hdkpi.coverage) is drawn apart, dashed: not a collapse."""
+        parts, dashed, pen_down, at, was_partial = [], [], False, "", False
         for v in verdicts:
             if v.result.value is None:
                 pen_down = False
                 continue
-            parts.append(f"{'L' if pen_down else 'M'}{self.x(v.result.period):.1f},{self.y(v.result.value):.1f}")
-            pen_down = True
-        return f'<path class="line {cls}" d="{" ".join(parts)}"/>' if parts else ""
+            here = f"{self.x(v.result.period):.1f},{self.y(v.result.value):.1f}"
+            if pen_down and (was_partial or v.result.partial):
+                dashed.append(f"M{at} L{here}")
+                parts.append(f"M{here}")
+            else:
+                parts.append(f"{'L' if pen_down else 'M'}{here}")
+            pen_down, at, was_partial = True, here, v.result.partial
+        out = f'<path class="line {cls}" d="{" ".join(parts)}"/>' if parts else ""
+        if dashed:
+            out += f'\n<path class="line {cls} partial" d="{" ".join(dashed)}"/>'
+        return out
 
     def dots(self, verdicts: list[Verdict], cls: str, *, status: bool, isolated_only: bool = False) -> list[str]:
         """Status-shaped markers (● pass, ▲ warn, ✖ fail); past MAX_MARKERS only isolated points."""
@@ -431,13 +449,15 @@ class Chart:
                 continue
             isolated = ((i == 0 or verdicts[i - 1].result.value is None)
                         and (i == len(verdicts) - 1 or verdicts[i + 1].result.value is None))
-            if many and not isolated:
+            if many and not isolated and not r.partial:
                 continue
             x, y = self.x(r.period), self.y(r.value)
-            words = filter(None, [r.period, group_text(v), value_text(v), status_label(v)])
+            words = filter(None, [period_label(r), group_text(v), value_text(v), status_label(v)])
             tip = f"<title>{esc(' · '.join(words))}</title>"
             st = v.status if status else None
-            if st == "fail":
+            if r.partial:  # hollow: the data covers only part of the period
+                out.append(f'<circle class="mark partial {st or cls}" cx="{x:.1f}" cy="{y:.1f}" r="3.5">{tip}</circle>')
+            elif st == "fail":
                 out.append(f'<path class="mark fail" d="M{x - 4:.1f},{y - 4:.1f}L{x + 4:.1f},{y + 4:.1f}'
                            f'M{x - 4:.1f},{y + 4:.1f}L{x + 4:.1f},{y - 4:.1f}">{tip}</path>')
             elif st == "warn":
@@ -519,7 +539,7 @@ def figures_table(verdicts: list[Verdict], caption: str) -> str:
         r = v.result
         change = f"<td class=\"num\">{change_html(v)}</td>" if has_compare else ""
         note = f' <span class="why">{esc("; ".join(r.notes))}</span>' if r.notes and not r.has_value else ""
-        rows.append(f'<tr><th scope="row">{esc(r.period)}</th><td class="num">{esc(value_text(v))}</td>'
+        rows.append(f'<tr><th scope="row">{esc(period_label(r))}</th><td class="num">{esc(value_text(v))}</td>'
                     f'<td class="num">{r.n:,}</td>{change}<td class="st {status_class(v)}">{esc(status_label(v))}'
                     f'{note}</td></tr>')
     return (f'<details class="figures"><summary>Figures by period</summary><table><caption>{esc(caption)}</caption>'
@@ -562,7 +582,8 @@ def trends(report: Report, ids: set[str], *, targeted: bool,
             f'<code>{esc(kpi)}</code></h3><p>{esc(" · ".join(marks))}</p></figcaption>\n'
             f'{chart.svg()}\n{chart.legend()}\n{figures_table(main, chart.summary())}\n</figure>')
     note = ("Dashed line: the target (fail level), the tinted side misses it; dotted: the warn level. "
-            "Markers: ● pass, ▲ warn, ✖ fail; ○ or a grey bar on the axis: periods without data (gaps in the line).")
+            "Markers: ● pass, ▲ warn, ✖ fail; a hollow point reached by a dashed segment: a period the data "
+            "covers only in part (partial); ○ or a grey bar on the axis: periods without data (gaps in the line).")
     sid, title = names[0] if first else names[1]
     note_html = f'<p class="hint">{esc(note)}</p>\n' if first else ""
     return (f'<section id="{sid}"><h2>{title} <span class="hint">{esc(every_text(report.every))}, '
@@ -963,6 +984,12 @@ svg text { font-size: 11px; fill: var(--muted); font-family: inherit; }
 .mark.nodata { fill: #fff; stroke: var(--nodata); stroke-width: 1.5; }
 .mark.s0 { fill: #24292f; } .mark.s1 { fill: #0969da; } .mark.s2 { fill: #bc4c00; } .mark.s3 { fill: #8250df; }
 .mark.s4 { fill: #1b7c83; } .mark.s5 { fill: #bf3989; }
+.line.partial { stroke-dasharray: 3 3; stroke-opacity: 0.7; }
+.mark.partial { fill: #fff; stroke: #24292f; stroke-width: 1.6; }
+.mark.partial.pass { stroke: var(--pass); } .mark.partial.warn { stroke: var(--warn); }
+.mark.partial.fail { stroke: var(--fail); } .mark.partial.s1 { stroke: #0969da; }
+.mark.partial.s2 { stroke: #bc4c00; } .mark.partial.s3 { stroke: #8250df; } .mark.partial.s4 { stroke: #1b7c83; }
+.mark.partial.s5 { stroke: #bf3989; }
 .gap { fill: #fff; stroke: var(--nodata); stroke-width: 1.5; }
 .gaprun { stroke: #afb8c1; stroke-width: 5; stroke-linecap: round; }
 .legend { list-style: none; display: flex; flex-wrap: wrap; gap: 2px 14px; padding: 0; margin: 4px 0 0;

@@ -63,6 +63,7 @@ def result_doc(v: Verdict) -> dict[str, Any]:
         "target": target_doc(v.target), "status": v.status,
         "compare": compare_doc(r),
         "ci_low": _number(r.ci_low), "ci_high": _number(r.ci_high), "anomaly": r.anomaly,
+        **({"partial": True} if r.partial else {}),
     }
 
 
@@ -108,7 +109,7 @@ def _results_doc(verdicts: list[Verdict]) -> list[dict[str, Any]]:
                     target_part = known[1]
                 last_target = target
             value, numerator, denominator, ci_low, ci_high = r.value, r.numerator, r.denominator, r.ci_low, r.ci_high
-            append({
+            doc = {
                 "kpi": r.kpi, "title": r.title, "unit": r.unit, "direction": r.direction,
                 "group": dict(r.group), "period": r.period,
                 "value": None if value is None else number(value), "n": int(r.n),
@@ -121,7 +122,10 @@ def _results_doc(verdicts: list[Verdict]) -> list[dict[str, Any]]:
                 "ci_low": None if ci_low is None else number(ci_low),
                 "ci_high": None if ci_high is None else number(ci_high),
                 "anomaly": r.anomaly,
-            })
+            }
+            if r.partial:  # only when true: the documents of whole periods stay as they were
+                doc["partial"] = True
+            append(doc)
     finally:
         if collecting:
             gc.enable()

@@ -31,7 +31,7 @@ from datetime import datetime, timezone
 from .. import __version__
 from ..model import Report, Verdict
 from ..units import format_change, format_value
-from .base import Formatter, accounting_lines, basis, period_text, summary_text, value_text
+from .base import Formatter, accounting_lines, basis, period_label, period_text, summary_text, value_text
 from .json import _number
 from .table import group_text
 
@@ -65,7 +65,7 @@ def case_name(v: Verdict) -> str:
 def details(v: Verdict) -> str:
     """The record in full, one fact a line (the text of a failure)."""
     r = v.result
-    lines = [f"kpi: {r.kpi} ({r.title})", f"group: {group_text(v)}", f"period: {r.period or 'all'}",
+    lines = [f"kpi: {r.kpi} ({r.title})", f"group: {group_text(v)}", f"period: {period_label(r) or 'all'}",
              f"value: {value_text(v)} ({_number(r.value)} {r.unit})", f"n: {r.n}"]
     if basis(v):
         lines.append(f"basis: {basis(v)}")

@@ -1,7 +1,8 @@
 """GitHub-flavoured Markdown: a heading, one table, the row accounting and a bold summary line.
 
 Made for ``$GITHUB_STEP_SUMMARY``, pull-request comments and chat. Columns: KPI, Group (when any
-record is grouped), Period (when per-period rows are shown), Value, n, Basis, Previous and Change
+record is grouped), Period (when per-period rows are shown; "(partial)" when the data covers only
+part of it), Value, n, Basis, Previous and Change
 (with ``--compare``), Target, Status (✅ pass, ⚠️ warn, ❌ fail, ➖ no-data) and Note, the same
 figures and wording as the terminal table.
 
@@ -22,7 +23,7 @@ from collections import defaultdict
 from .. import __version__
 from ..model import Report, Verdict
 from ..units import format_change, format_value
-from .base import Formatter, accounting_lines, basis, note_text, period_text, summary_text, value_text
+from .base import Formatter, accounting_lines, basis, note_text, period_label, period_text, summary_text, value_text
 from .table import folded, group_text, shown, sparkline
 
 STATUS_EMOJI = {"pass": "✅ pass", "warn": "⚠️ warn", "fail": "❌ fail", "no-data": "➖ no-data"}
@@ -54,7 +55,7 @@ def cells(v: Verdict, cols: list[str]) -> list[str]:
     by_column = {
         "KPI": escape(r.kpi),
         "Group": escape(group_text(v)),
-        "Period": escape(r.period or "all"),
+        "Period": escape(period_label(r) or "all"),
         "Value": escape(value_text(v)),
         "n": f"{r.n:,}",
         "Basis": escape(basis(v)),
@@ -87,10 +88,10 @@ def series_lines(report: Report) -> list[str]:
     lines = []
     for (kpi, group), verdicts in series.items():
         first, last = verdicts[0], verdicts[-1]
-        spark = sparkline([v.result.value for v in verdicts]).replace(" ", "·")  # Markdown folds runs of spaces
-        text = (f"{escape(kpi)} · {escape(group)}: {spark} "
-                f"{escape(first.result.period or '')} {escape(value_text(first))} → "
-                f"{escape(last.result.period or '')} {escape(value_text(last))}")
+        spark = sparkline([v.result.value for v in verdicts], [v.result.partial for v in verdicts]).replace(" ", "·")
+        text = (f"{escape(kpi)} · {escape(group)}: {spark} "  # (Markdown folds runs of spaces: · for none)
+                f"{escape(period_label(first.result))} {escape(value_text(first))} → "
+                f"{escape(period_label(last.result))} {escape(value_text(last))}")
         c = last.result.compare
         if c is not None and c.change is not None:
             text += f" ({escape(format_change(c.change, last.result.unit))} vs {escape(c.period or '')})"

@@ -21,6 +21,7 @@ from .base import (
     accounting_lines,
     basis,
     note_text,
+    period_label,
     period_text,
     status_label,
     summary_text,
@@ -33,6 +34,7 @@ MAX_PERIOD_ROWS = 8
 #: piped output never needs a terminal: a fixed width, wrapped rather than cut
 PLAIN_WIDTH = 100
 SPARKS = "▁▂▃▄▅▆▇█"
+PARTIAL_SPARK = "◌"  #: a period the data covers only in part: shown, not scaled (it is no collapse)
 GRID_DIMS = {"weekday", "hour"}
 
 
@@ -80,7 +82,7 @@ def row(v: Verdict, report: Report, cols: tuple[str, ...], lang: str = "en") -> 
         text = group_text(v, lang)
         cells.append(" ".join(text.split()) if any(c in text for c in "\r\n\t") else text)  # one line a row
     if "Period" in cols:
-        cells.append(r.period or _t("cell.all", lang, "all"))
+        cells.append(period_label(r, lang) or _t("cell.all", lang, "all"))
     cells += [value_text(v), f"{r.n:,}", basis(v)]
     if "CI" in cols:
         cells.append(f"{format_value(r.ci_low, r.unit)} – {format_value(r.ci_high, r.unit)}"
@@ -116,13 +118,17 @@ def heading(report: Report) -> str:
     return " · ".join(parts)
 
 
-def sparkline(values: list[float | None]) -> str:
-    known = [x for x in values if x is not None]
+def sparkline(values: list[float | None], partial: list[bool] | None = None) -> str:
+    """One block per period scaled between the series' extremes; " " without a value, ◌ for a partial
+    period (left out of the scale, so a part of a week never draws as a collapse)."""
+    partial = partial or [False] * len(values)
+    known = [x for x, p in zip(values, partial) if x is not None and not p]
     if not known:
-        return ""
+        return "".join(" " if x is None else PARTIAL_SPARK for x in values) if any(partial) else ""
     lo, hi = min(known), max(known)
     span = hi - lo
-    return "".join(" " if x is None else SPARKS[0 if span == 0 else round((x - lo) / span * 7)] for x in values)
+    return "".join(" " if x is None else PARTIAL_SPARK if p else
+                   SPARKS[0 if span == 0 else round((x - lo) / span * 7)] for x, p in zip(values, partial))
 
 
 def folded(report: Report) -> bool:
@@ -148,8 +154,9 @@ def trend_lines(report: Report) -> list[str]:
     for (kpi, group), verdicts in series.items():
         values = [v.result.value for v in verdicts]
         first, last = verdicts[0], verdicts[-1]
-        line = (f"{f'{kpi}  {group}'.ljust(width)}  {sparkline(values)}  "
-                f"{first.result.period} {value_text(first)} → {last.result.period} {value_text(last)}")
+        spark = sparkline(values, [v.result.partial for v in verdicts])
+        line = (f"{f'{kpi}  {group}'.ljust(width)}  {spark}  "
+                f"{period_label(first.result)} {value_text(first)} → {period_label(last.result)} {value_text(last)}")
         missed = [(status, sum(v.status == status for v in verdicts)) for status in ("fail", "warn")]
         marks = [f"{'✖' if status == 'fail' else '⚠'} {count} of {len(verdicts)} periods {status}"
                  for status, count in missed if count]
