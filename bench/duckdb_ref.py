@@ -35,7 +35,7 @@ bench/run.py runs it once per input, untimed, and also checks hdkpi's own reject
 
 Tickets (``--kind tickets``): one query for the ticket KPIs of the issue's goal "1 M tickets
 with median/p90 resolution per priority", as hdkpi defines them (KPI_SPEC §2, §3 "Tickets",
-§6; ``src/hdkpi/kpis/tickets.py``, ``Quantile`` in ``src/hdkpi/measures.py``)::
+§6; ``src/hdkpi/kpis/tickets.py``, ``Quantile`` in ``src/hdkpi/engine/measures.py``)::
 
     ticket_volume           tickets created (every used row)          n = value      anchor created_at
     tickets_resolved        tickets with resolved_at set              n = value      anchor resolved_at

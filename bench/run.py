@@ -5,7 +5,7 @@ and write all included), started with ``subprocess`` and reaped with ``os.wait4`
 gives that one child's resource usage: wall time, user+system CPU time and peak RSS.
 Shapes (every KPI of the kind that takes no parameter, passed with ``--kpi``)::
 
-    startup       python -c "import hdkpi.cli, hdkpi.pipeline, pandas, pyarrow.csv"   (import floor)
+    startup       python -c "import hdkpi.cli, hdkpi.run.pipeline, pandas, pyarrow.csv"   (import floor)
     floor         pyarrow.csv reads only the columns the KPIs use, typed by pyarrow   (read floor)
     overall       hdkpi report FILE -f json --kpi …
     by-group      … --by queue                (200 groups with the default generator)
@@ -77,7 +77,7 @@ USED_COLUMNS = {
 FLOOR = ("import sys; from pyarrow import csv; "
          "t = csv.read_csv(sys.argv[1], convert_options=csv.ConvertOptions(include_columns=sys.argv[2].split(','))); "
          "print(t.num_rows)")
-STARTUP = "import hdkpi.cli, hdkpi.pipeline, pandas, pyarrow.csv"
+STARTUP = "import hdkpi.cli, hdkpi.run.pipeline, pandas, pyarrow.csv"
 BENCH = Path(__file__).resolve().parent
 #: the read floor of --duckdb: duckdb_ref.KINDS[kind].used_types as pyarrow types, every column typed explicitly
 TYPED_FLOOR = (
@@ -120,7 +120,7 @@ class Shape:
 
 def kpi_names(kind: str) -> list[str]:
     """Every registered KPI of ``kind`` that needs no parameter (built-ins and installed plugins)."""
-    from hdkpi.pipeline import build_registry
+    from hdkpi.run.pipeline import build_registry
 
     return [k.name for k in build_registry([]) if k.kind == kind and not any(p.required for p in k.params)]
 

@@ -4,7 +4,7 @@ If the engine looped over groups in Python, its time would grow with the number 
 (100× from 20 to 2000); a single groupby pass per KPI stays about flat. For each group count
 this times, in process, with the median and minimum of ``--repeat`` runs:
 
-- ``run()``: :func:`hdkpi.pipeline.run` with ``--by queue`` and every call KPI — the whole
+- ``run()``: :func:`hdkpi.run.pipeline.run` with ``--by queue`` and every call KPI — the whole
   engine (read, normalise, compute, evaluate; no rendering);
 - ``compute``: the compute stage alone on frames already loaded (KPI functions, the groupby
   pass, and one ``Result`` object per output record);
@@ -60,9 +60,11 @@ def input_file(directory: Path, rows: int, groups: int, seed: int) -> str:
 
 def measure_file(path: str, shapes: list[tuple[str, str | None]], kpis: list[str], repeat: int) -> list[tuple]:
     """The three timings of every shape on one input: (groups, shape, results, 6 times, cells)."""
-    from hdkpi.load import read_table
-    from hdkpi.normalise import normalise
-    from hdkpi.pipeline import (
+    from hdkpi.engine.registry import KpiContext
+    from hdkpi.engine.slicing import Slicing, make_periods, period_span
+    from hdkpi.ingest.load import read_table
+    from hdkpi.ingest.normalise import normalise
+    from hdkpi.run.pipeline import (
         RunOptions,
         build_registry,
         combine,
@@ -72,8 +74,6 @@ def measure_file(path: str, shapes: list[tuple[str, str | None]], kpis: list[str
         select_refs,
         slice_results,
     )
-    from hdkpi.registry import KpiContext
-    from hdkpi.slicing import Slicing, make_periods, period_span
 
     frames = combine([normalise(read_table(path), kind="calls")])
     calls = frames["calls"]

@@ -1,6 +1,6 @@
 """Where the time of one ``hdkpi report`` goes: the pipeline's stages timed one by one, in process.
 
-Mirrors :func:`hdkpi.pipeline.run` stage by stage (typed read and normalise → compute →
+Mirrors :func:`hdkpi.run.pipeline.run` stage by stage (typed read and normalise → compute →
 evaluate → JSON) with a wall clock around each, for the shapes of ``bench/run.py`` (overall,
 by group, by group × day). The text path (every cell read as text, then typed in pandas: what
 a file Arrow cannot type takes) is timed once too, for comparison. Imports are timed first.
@@ -53,11 +53,12 @@ def main(argv: list[str] | None = None) -> int:
         import pandas  # noqa: F401
         import pyarrow.csv  # noqa: F401
 
-        from hdkpi.evaluate import evaluate
-        from hdkpi.fastread import read_typed
-        from hdkpi.load import read_table
-        from hdkpi.normalise import normalise
-        from hdkpi.pipeline import (
+        from hdkpi.engine.slicing import Slicing, week_start_number
+        from hdkpi.ingest.fastread import read_typed
+        from hdkpi.ingest.load import read_table
+        from hdkpi.ingest.normalise import normalise
+        from hdkpi.render.json import JsonFormatter, report_doc
+        from hdkpi.run.pipeline import (
             RunOptions,
             build_registry,
             combine,
@@ -67,8 +68,7 @@ def main(argv: list[str] | None = None) -> int:
             select_refs,
             slice_results,
         )
-        from hdkpi.render.json import JsonFormatter, report_doc
-        from hdkpi.slicing import Slicing, week_start_number
+        from hdkpi.targets.evaluate import evaluate
 
     from hdkpi.model import Report
 

@@ -8,13 +8,13 @@ from typing import Any
 
 import pytest
 
-from hdkpi.compute import compute_one
-from hdkpi.load import read_table
+from hdkpi.engine.compute import compute_one
+from hdkpi.engine.registry import Registry, builtin_registry
+from hdkpi.engine.select import Window
+from hdkpi.ingest.load import read_table
+from hdkpi.ingest.normalise import Dataset, normalise
 from hdkpi.model import Result
-from hdkpi.normalise import Dataset, normalise
-from hdkpi.registry import Registry, builtin_registry
-from hdkpi.select import Window
-from hdkpi.settings import default_settings
+from hdkpi.targets.settings import default_settings
 
 ROOT = Path(__file__).resolve().parents[1]
 EXAMPLES = ROOT / "examples"

@@ -1,4 +1,4 @@
-"""Schedule adherence, conformance and occupancy (hdkpi.adherence) on hand-worked timelines.
+"""Schedule adherence, conformance and occupancy (hdkpi.wfm.adherence) on hand-worked timelines.
 
 Every expected figure is worked out in the comment beside it (times are minutes on the clock; 1 min = 60 s).
 Definitions checked against published ones:
@@ -22,18 +22,11 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from hdkpi.adherence import (
-    COLUMNS,
-    adherence,
-    prepare_states,
-    read_schedule,
-    read_states,
-    states_from_queue_log,
-)
 from hdkpi.errors import InputError, UsageError
-from hdkpi.load import read_table
-from hdkpi.normalise import normalise
-from hdkpi.presets.asterisk import read_queue_log
+from hdkpi.ingest.load import read_table
+from hdkpi.ingest.normalise import normalise
+from hdkpi.ingest.presets.asterisk import read_queue_log
+from hdkpi.wfm.adherence import COLUMNS, adherence, prepare_states, read_schedule, read_states, states_from_queue_log
 
 from .conftest import EXAMPLES, load_csv, write_csv
 

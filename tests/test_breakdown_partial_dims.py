@@ -15,7 +15,7 @@ import pytest
 from click.testing import CliRunner
 
 from hdkpi.cli import cli
-from hdkpi.pipeline import RunOptions, run
+from hdkpi.run.pipeline import RunOptions, run
 
 from .conftest import EXAMPLES, write_csv
 

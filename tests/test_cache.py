@@ -8,7 +8,7 @@ import pytest
 from click.testing import CliRunner
 
 from hdkpi.cli import cli
-from hdkpi.pipeline import RunOptions, run
+from hdkpi.run.pipeline import RunOptions, run
 
 from .conftest import write_csv
 
@@ -36,15 +36,15 @@ def test_second_run_reads_the_cache_not_the_file(tmp_path, cache_dir, monkeypatc
     path = write_csv(tmp_path, CALLS, "calls.csv")
     first, _ = figures(path)
     assert len(list(cache_dir.glob("*.arrow"))) == 1
-    import hdkpi.pipeline
+    import hdkpi.run.pipeline
 
     def no_parsing(*args, **kwargs):
         raise AssertionError("the file was parsed again")
 
-    import hdkpi.fastread
+    import hdkpi.ingest.fastread
 
-    monkeypatch.setattr(hdkpi.pipeline, "read_with_preset", no_parsing)
-    monkeypatch.setattr(hdkpi.fastread, "read_typed", no_parsing)
+    monkeypatch.setattr(hdkpi.run.pipeline, "read_with_preset", no_parsing)
+    monkeypatch.setattr(hdkpi.ingest.fastread, "read_typed", no_parsing)
     second, summary2 = figures(path)
     assert second == first
     # row accounting survives the cache: 3 read, 2 used, 1 rejected ("wait_seconds: not a number")
@@ -89,9 +89,9 @@ def test_the_cached_frame_is_the_parsed_frame(tmp_path, cache_dir, text, monkeyp
     """Dtypes, values and data row numbers come back from the cache as they were parsed."""
     import pandas as pd
 
-    import hdkpi.fastread
-    import hdkpi.pipeline
-    from hdkpi.pipeline import load_datasets
+    import hdkpi.ingest.fastread
+    import hdkpi.run.pipeline
+    from hdkpi.run.pipeline import load_datasets
 
     path = write_csv(tmp_path, text + "4,2026-11-02T08:03:00Z,5,abandoned,\n", "calls.csv")
     options = RunOptions(files=[str(path)], cache=True)
@@ -100,8 +100,8 @@ def test_the_cached_frame_is_the_parsed_frame(tmp_path, cache_dir, text, monkeyp
     def no_parsing(*args, **kwargs):
         raise AssertionError("the file was parsed again")
 
-    monkeypatch.setattr(hdkpi.pipeline, "read_with_preset", no_parsing)
-    monkeypatch.setattr(hdkpi.fastread, "read_typed", no_parsing)
+    monkeypatch.setattr(hdkpi.run.pipeline, "read_with_preset", no_parsing)
+    monkeypatch.setattr(hdkpi.ingest.fastread, "read_typed", no_parsing)
     (cached,) = load_datasets(options, None)
     pd.testing.assert_frame_equal(cached.frame, parsed.frame)
     assert cached.summary == parsed.summary

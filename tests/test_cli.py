@@ -141,12 +141,12 @@ def test_check_uses_targets_yaml_in_current_directory(runner, calls, tmp_path, m
 
 
 def test_internal_error_exits_3_with_one_line_and_traceback_only_with_debug(runner, calls, monkeypatch):
-    import hdkpi.pipeline
+    import hdkpi.run.pipeline
 
     def boom(options):
         raise RuntimeError("kaboom")
 
-    monkeypatch.setattr(hdkpi.pipeline, "run", boom)
+    monkeypatch.setattr(hdkpi.run.pipeline, "run", boom)
     result = runner.invoke(cli, ["report", str(calls)])
     assert result.exit_code == ExitCode.INTERNAL
     assert "internal error: RuntimeError: kaboom" in result.stderr

@@ -8,8 +8,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from hdkpi.compute import in_order
-from hdkpi.measures import Count, Share, _counted, _groupby
+from hdkpi.engine.compute import in_order
+from hdkpi.engine.measures import Count, Share, _counted, _groupby
 
 
 def _by_groupby(columns, keys):
@@ -76,8 +76,8 @@ def test_tiny_frames(size):
 
 def test_reports_are_the_same_either_way(tmp_path, monkeypatch):
     """Whole runs with an empty group and a period: the records, in order, with and without bincount."""
-    import hdkpi.measures
-    from hdkpi.pipeline import RunOptions, run
+    import hdkpi.engine.measures
+    from hdkpi.run.pipeline import RunOptions, run
 
     path = tmp_path / "calls.csv"
     path.write_text("call_id,offered_at,wait_seconds,outcome,queue\n"
@@ -91,7 +91,7 @@ def test_reports_are_the_same_either_way(tmp_path, monkeypatch):
         return [(v.result.kpi, v.result.group, v.result.period, v.result.value, v.result.n) for v in report.verdicts]
 
     fast = records()
-    monkeypatch.setattr(hdkpi.measures, "_counted", lambda columns, keys: None)
+    monkeypatch.setattr(hdkpi.engine.measures, "_counted", lambda columns, keys: None)
     assert fast == records()
     # service level of queue b on 2026-11-03: C4 answered after 25 s > 20 s: 0/1
     assert ("service_level", {"queue": "b", "hour": "10"}, "2026-11-03", 0.0, 1) in fast
@@ -100,7 +100,7 @@ def test_reports_are_the_same_either_way(tmp_path, monkeypatch):
 @pytest.mark.parametrize("first", ["", "b"])
 def test_an_empty_group_comes_last_whichever_row_comes_first(tmp_path, monkeypatch, first):
     """Groups in order of their values, the empty value last — also when the export's first row has it."""
-    from hdkpi.pipeline import RunOptions, run
+    from hdkpi.run.pipeline import RunOptions, run
 
     rows = ["C1,2026-11-02T09:00:00Z,5,answered,", "C2,2026-11-02T09:01:00Z,5,answered,b",
             "C3,2026-11-02T09:02:00Z,5,answered,a"]

@@ -1,4 +1,4 @@
-"""Partial periods are marked, periods outside a kind's data are no-data (issue 16, hdkpi.coverage).
+"""Partial periods are marked, periods outside a kind's data are no-data (issue 16, hdkpi.engine.coverage).
 
 Hand-worked fixture, --every week (weeks from Monday, UTC):
 
@@ -25,8 +25,8 @@ import jsonschema
 import pytest
 
 from hdkpi.model import Report
-from hdkpi.pipeline import RunOptions, run
 from hdkpi.render import Format, get_formatter
+from hdkpi.run.pipeline import RunOptions, run
 
 from .conftest import EXAMPLES, write_csv
 
@@ -205,7 +205,7 @@ def test_trend_lines_do_not_draw_a_partial_period_as_a_collapse():
 
 
 def test_history_does_not_store_outside_periods(tmp_path):
-    from hdkpi.history_records import run_of
+    from hdkpi.history.records import run_of
 
     r = _run(tmp_path, kpis=["calls_offered"])
     stored = {(x["kpi"], x["period"]) for x in run_of(r).records}
@@ -231,7 +231,7 @@ def test_the_examples_weeks():
 
 def test_dask_engine_marks_the_same_periods(tmp_path):
     pytest.importorskip("dask.dataframe", reason="the dask engine needs Dask")
-    from hdkpi import engine_dask
+    from hdkpi.run import dask as engine_dask
 
     files = [str(write_csv(tmp_path, CALLS, "calls.csv")), str(write_csv(tmp_path, TICKETS, "tickets.csv"))]
     made = lambda: RunOptions(files=list(files), every="week", by=["queue"], kpis=KPIS)  # noqa: E731

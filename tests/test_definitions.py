@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from hdkpi.errors import UsageError
-from hdkpi.pipeline import RunOptions, run
+from hdkpi.run.pipeline import RunOptions, run
 
 from .conftest import EXAMPLES
 

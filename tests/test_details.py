@@ -8,8 +8,8 @@ import io
 from click.testing import CliRunner
 
 from hdkpi.cli import cli
-from hdkpi.details import records_behind
-from hdkpi.pipeline import RunOptions, run
+from hdkpi.run.details import records_behind
+from hdkpi.run.pipeline import RunOptions, run
 
 from .conftest import write_csv
 

@@ -71,7 +71,7 @@ def test_readme_walkthrough_is_the_real_output(monkeypatch):
 
 
 def test_readme_mapping_file_example_works(tmp_path):
-    from hdkpi.pipeline import RunOptions, run
+    from hdkpi.run.pipeline import RunOptions, run
 
     readme = (ROOT / "README.md").read_text(encoding="utf-8")
     block = readme.split("**Your own layout, no Python.**")[1].split("```yaml\n")[1].split("```")[0]

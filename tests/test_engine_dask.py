@@ -2,7 +2,7 @@
 
 Two layers: every measure's two-phase aggregation (partial → combine → finish/figure) equals its
 one-pass ``table``/``overall`` on random splits of the rows (pandas only, always run); and whole
-runs of ``hdkpi.engine_dask.run`` on a 2-worker local cluster equal ``hdkpi.pipeline.run`` on
+runs of ``hdkpi.run.dask.run`` on a 2-worker local cluster equal ``hdkpi.run.pipeline.run`` on
 the same generated files, record by record (skipped only when Dask is not installed).
 """
 
@@ -17,8 +17,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from hdkpi import measures as M
-from hdkpi.slicing import make_periods
+from hdkpi.engine import measures as M
+from hdkpi.engine.slicing import make_periods
 
 # -- measures: partial / combine / finish on random splits -------------------------------------------
 
@@ -262,8 +262,8 @@ TICKET_KPIS = ["resolved_within(2d)", "resolution_time_p(95)", "cost_per_ticket"
 
 
 def _both(client, files: list[str], **options) -> tuple[list, list, object, object]:
-    from hdkpi import engine_dask
-    from hdkpi.pipeline import RunOptions, run
+    from hdkpi.run import dask as engine_dask
+    from hdkpi.run.pipeline import RunOptions, run
 
     made = lambda: RunOptions(files=list(files), **options)  # noqa: E731
     want = run(made())
@@ -289,7 +289,7 @@ def _same(want: list, got: list) -> None:
 
 def _kpis(files: list[str], extra: list[str]) -> list[str]:
     """Every KPI the pandas engine computes by default for these files, plus parameterised ones."""
-    from hdkpi.pipeline import RunOptions, run
+    from hdkpi.run.pipeline import RunOptions, run
 
     report = run(RunOptions(files=list(files), overrides={"cost": "9000/month"}))
     return list(dict.fromkeys([v.result.kpi for v in report.verdicts] + extra))
@@ -343,8 +343,8 @@ def test_kinds_broken_down_by_the_dimensions_they_have_equal(client, exports) ->
 def test_a_kpi_reading_other_records_is_refused(client, exports, tmp_path) -> None:
     """A plugin KPI that reads ctx.frames gets a no-data note on the dask engine, not a figure from
     part of the data."""
-    from hdkpi import engine_dask
-    from hdkpi.pipeline import RunOptions
+    from hdkpi.run import dask as engine_dask
+    from hdkpi.run.pipeline import RunOptions
 
     plugin = tmp_path / "peek.py"
     plugin.write_text(
@@ -380,7 +380,8 @@ def test_coarser_breakdowns_come_from_the_finest() -> None:
 def test_engine_choice(client, exports) -> None:
     """pipeline.run_with_engine: the CLI's --engine, --scheduler and --blocksize."""
     from hdkpi.errors import UsageError
-    from hdkpi.pipeline import RunOptions, run_with_engine
+    from hdkpi.run.engines import run_with_engine
+    from hdkpi.run.pipeline import RunOptions
 
     options = RunOptions(files=exports["calls"][:1], kpis=["calls_offered", "asa"])
     with pytest.raises(UsageError, match="--engine 'spark'"):

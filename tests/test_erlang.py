@@ -1,4 +1,4 @@
-"""Erlang B, C and A (``hdkpi.erlang``): published reference figures, hand-worked cases,
+"""Erlang B, C and A (``hdkpi.wfm.erlang``): published reference figures, hand-worked cases,
 independent re-computations and properties.
 
 Published sources, cited by tag next to each assertion:
@@ -46,7 +46,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from hdkpi.erlang import (
+from hdkpi.wfm.erlang import (
     ServiceGoal,
     _kummer_sums,
     agents_required,

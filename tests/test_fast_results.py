@@ -13,14 +13,14 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from hdkpi.compute import _label, _product, _rows
-from hdkpi.evaluate import evaluate, judge
-from hdkpi.measures import Count, Mean
+from hdkpi.engine.compute import _label, _product, _rows
+from hdkpi.engine.measures import Count, Mean
+from hdkpi.engine.slicing import make_periods
 from hdkpi.model import Report, Result, Target, Threshold, Verdict
-from hdkpi.pipeline import RunOptions, run
 from hdkpi.render.json import _number, report_doc, result_doc
-from hdkpi.significance import flag_anomalies
-from hdkpi.slicing import make_periods
+from hdkpi.run.pipeline import RunOptions, run
+from hdkpi.stats.significance import flag_anomalies
+from hdkpi.targets.evaluate import evaluate, judge
 
 from .conftest import write_csv
 
@@ -238,7 +238,7 @@ def test_product_is_from_tuples(groups):
 
 
 def test_result_fields_keep_the_order_compute_passes_them_in():
-    # hdkpi.compute._records builds each Result with positional arguments, in this order
+    # hdkpi.engine.compute._records builds each Result with positional arguments, in this order
     from dataclasses import fields
 
     assert [f.name for f in fields(Result)][:15] == [

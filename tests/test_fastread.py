@@ -1,4 +1,4 @@
-"""The typed read (hdkpi.fastread) is only a faster way to the text path's Dataset.
+"""The typed read (hdkpi.ingest.fastread) is only a faster way to the text path's Dataset.
 
 Every test writes a small export, reads it both ways — the text path (``load.read_table`` →
 ``normalise``), which is the reference, and the typed Arrow read — and holds the frames, the
@@ -16,9 +16,9 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from hdkpi.fastread import read_typed
-from hdkpi.load import read_table
-from hdkpi.normalise import detect_kind, normalise
+from hdkpi.ingest.fastread import read_typed
+from hdkpi.ingest.load import read_table
+from hdkpi.ingest.normalise import detect_kind, normalise
 
 HEADER = "call_id,offered_at,answered_at,wait_seconds,talk_seconds,outcome,queue,transferred,site"
 
@@ -250,9 +250,9 @@ def test_a_big_file_with_a_multiline_cell_far_down(tmp_path):
 def test_block_cuts_inside_quoted_cells_never_pass_silently(tmp_path, monkeypatch, every):
     """Tiny read blocks (4 KiB) so that cuts fall inside quoted multi-line cells: the typed read
     must give up every time (the text path reads them), never return rows split at a cut."""
-    import hdkpi.load
+    import hdkpi.ingest.load
 
-    monkeypatch.setattr(hdkpi.load, "BLOCK_BYTES", 1 << 12)
+    monkeypatch.setattr(hdkpi.ingest.load, "BLOCK_BYTES", 1 << 12)
     rows = [f'C{i},2026-11-02T09:00:00Z,,5,,abandoned,"{"a,b" if i % 2 else "x"}\n{i},",,'
             if i % every == 0 else f"C{i},2026-11-02T09:00:00Z,,5,,abandoned,q{i % 7},," for i in range(5_000)]
     path = _write(tmp_path, HEADER + "\n" + "\n".join(rows) + "\n")
@@ -262,9 +262,9 @@ def test_block_cuts_inside_quoted_cells_never_pass_silently(tmp_path, monkeypatc
 
 
 def test_small_blocks_without_multiline_cells_agree(tmp_path, monkeypatch):
-    import hdkpi.load
+    import hdkpi.ingest.load
 
-    monkeypatch.setattr(hdkpi.load, "BLOCK_BYTES", 1 << 12)
+    monkeypatch.setattr(hdkpi.ingest.load, "BLOCK_BYTES", 1 << 12)
     rows = [f'C{i},2026-11-02T09:{i % 60:02d}:00Z,,{i % 50},,abandoned,"q,{i % 7}",,' for i in range(5_000)]
     path = _write(tmp_path, HEADER + "\n" + "\n".join(rows) + "\n")
     ds = _same(path)

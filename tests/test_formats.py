@@ -11,7 +11,7 @@ import zipfile
 import pytest
 
 from hdkpi.errors import InputError
-from hdkpi.pipeline import RunOptions, run
+from hdkpi.run.pipeline import RunOptions, run
 
 ROWS = [
     ["call_id", "offered_at", "wait_seconds", "outcome", "queue"],
@@ -201,7 +201,7 @@ def test_decimal_comma_in_semicolon_files(tmp_path):
 
 
 def test_big_files_report_reading_progress(tmp_path, monkeypatch):
-    import hdkpi.load as load
+    import hdkpi.ingest.load as load
 
     rows = "\n".join(f"{i},2026-11-02T08:00:00Z,{i % 60},answered,q{i % 7}" for i in range(4000))
     path = tmp_path / "calls.csv"

@@ -21,11 +21,11 @@ from click.testing import CliRunner
 from hdkpi import __version__
 from hdkpi.cli import cli
 from hdkpi.model import Comparison, Report, Result, Target, Threshold, Verdict
-from hdkpi.pipeline import RunOptions, run
 from hdkpi.render import Format, get_formatter
 from hdkpi.render.csv import number_cell, text_cell
 from hdkpi.render.github import escape_data, escape_property
 from hdkpi.render.markdown import escape
+from hdkpi.run.pipeline import RunOptions, run
 
 from .conftest import EXAMPLES, write_csv
 

@@ -23,9 +23,9 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from hdkpi import history
 from hdkpi.cli import cli
-from hdkpi.history import HistoryError, Run, open_store, opened, read_records, write_run
+from hdkpi.history import store as history
+from hdkpi.history.store import HistoryError, Run, open_store, opened, read_records, write_run
 
 HEADER = "call_id,offered_at,queue,outcome,wait_seconds\n"
 TARGETS = 'version: 1\ntargets:\n  service_level: ">= 60%"\n'
@@ -179,7 +179,7 @@ def test_a_failed_write_leaves_the_previous_state(desk, monkeypatch):
 
 KILLER = textwrap.dedent("""
     import os, sys
-    from hdkpi import history
+    from hdkpi.history import store as history
     real = history.Store.executemany
     def die(self, text, rows):
         real(self, text, rows)
@@ -394,7 +394,7 @@ def test_a_postgres_url_without_psycopg_or_server_is_one_line(desk, monkeypatch)
 def test_spans_and_earlier_spans_follow_the_local_calendar():
     from datetime import datetime, timedelta, timezone
 
-    from hdkpi.history_records import classify, earlier
+    from hdkpi.history.records import classify, earlier
 
     utc, london = timezone.utc, "Europe/London"
     # Sunday 2026-10-25 in London: summer time ends at 02:00, so the day is 2026-10-24T23:00Z to 10-26T00:00Z (25 h)

@@ -23,7 +23,7 @@ import pytest
 from click.testing import CliRunner
 
 from hdkpi.cli import cli
-from hdkpi.history import SCHEMA_VERSION, opened, read_records
+from hdkpi.history.store import SCHEMA_VERSION, opened, read_records
 
 from .test_history import CORRECTED, NIGHTS, SCHEMA_1, _writer, night
 

@@ -1,4 +1,4 @@
-"""Weeks and months rolled up from stored days (hdkpi.history_rollup), worked by hand.
+"""Weeks and months rolled up from stored days (hdkpi.history.rollup), worked by hand.
 
 Seven nights, Monday 2026-11-02 to Sunday 2026-11-08, each a one-day export run with `--last 1d --by
 queue` (service level: answered within T = 20 s ÷ offered; target >= 60 %). Waits in seconds:
@@ -34,9 +34,9 @@ import pytest
 from click.testing import CliRunner
 
 from hdkpi.cli import cli
-from hdkpi.history import Run, opened, write_run
-from hdkpi.history_rollup import NOT_DERIVABLE, measure_class, rule_of
-from hdkpi.registry import builtin_registry
+from hdkpi.engine.registry import builtin_registry
+from hdkpi.history.rollup import NOT_DERIVABLE, measure_class, rule_of
+from hdkpi.history.store import Run, opened, write_run
 
 HEADER = "call_id,offered_at,queue,outcome,wait_seconds\n"
 TARGETS = 'version: 1\ntargets:\n  service_level: ">= 60%"\n'
@@ -301,8 +301,8 @@ def test_the_days_of_a_month_follow_the_local_calendar():
     from datetime import timedelta
     from itertools import pairwise
 
-    from hdkpi.history_records import period_span
-    from hdkpi.history_rollup import days_of
+    from hdkpi.history.records import period_span
+    from hdkpi.history.rollup import days_of
 
     days = days_of(period_span("month", "2026-10-01", "Europe/London"), "Europe/London")
     assert len(days) == 31 and (days[0].label, days[-1].label) == ("2026-10-01", "2026-10-31")

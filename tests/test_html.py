@@ -21,9 +21,9 @@ from pathlib import Path
 import pytest
 
 from hdkpi.model import Report, Verdict
-from hdkpi.pipeline import RunOptions, run
 from hdkpi.render import get_formatter
 from hdkpi.render.base import value_text
+from hdkpi.run.pipeline import RunOptions, run
 
 from .conftest import EXAMPLES, ROOT, write_csv
 

@@ -13,8 +13,8 @@ import pytest
 import yaml
 
 import hdkpi.i18n as i18n
+from hdkpi.engine.registry import builtin_registry
 from hdkpi.i18n import LANGUAGES, catalogue, kpi_title, translate
-from hdkpi.registry import builtin_registry
 from hdkpi.render.base import STATUS_LABELS
 
 OTHERS = [lang for lang in LANGUAGES if lang != "en"]

@@ -11,9 +11,9 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from hdkpi.registry import builtin_registry
-from hdkpi.select import Window, parse_bound
-from hdkpi.settings import SERVICE_LEVEL_FORMULAS
+from hdkpi.engine.registry import builtin_registry
+from hdkpi.engine.select import Window, parse_bound
+from hdkpi.targets.settings import SERVICE_LEVEL_FORMULAS
 
 from .conftest import kpi_result, load_csv
 

@@ -12,7 +12,7 @@ from typing import Any
 
 import pytest
 
-from hdkpi.select import Window
+from hdkpi.engine.select import Window
 
 from .conftest import kpi_result, load_csv
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from hdkpi.pipeline import RunOptions, run
+from hdkpi.run.pipeline import RunOptions, run
 
 from .conftest import write_csv
 

@@ -10,7 +10,7 @@ from click.testing import CliRunner
 
 from hdkpi.cli import cli
 from hdkpi.model import Report
-from hdkpi.pipeline import RunOptions, run
+from hdkpi.run.pipeline import RunOptions, run
 
 from .conftest import EXAMPLES
 
@@ -113,7 +113,7 @@ def test_bank_file_is_detected_without_options():
 
 
 def test_score_needs_the_whole_signature():
-    from hdkpi.presets.seelab import PRESET
+    from hdkpi.ingest.presets.seelab import PRESET
 
     header = HEADER.split("\t")
     assert PRESET.score(header, "") > 0
@@ -197,7 +197,7 @@ def test_sample_hand_worked_kpis(sample):
 
 
 def test_sample_canonical_records(sample):
-    from hdkpi.presets.seelab import PRESET
+    from hdkpi.ingest.presets.seelab import PRESET
 
     raw = PRESET.read(str(sample))
     table = PRESET.convert(raw, "UTC").table.frame
@@ -224,8 +224,8 @@ def test_sample_calls_stay_on_the_day_they_arrived(sample, tz):
 
 
 def test_sample_offered_at_is_local_time_under_tz(sample):
-    from hdkpi.normalise import normalise
-    from hdkpi.presets.seelab import PRESET
+    from hdkpi.ingest.normalise import normalise
+    from hdkpi.ingest.presets.seelab import PRESET
 
     converted = PRESET.convert(PRESET.read(str(sample)), "Asia/Jerusalem")
     frame = normalise(converted.table, kind="calls", tz="Asia/Jerusalem").frame

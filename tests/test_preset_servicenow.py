@@ -16,11 +16,11 @@ import pytest
 from click.testing import CliRunner
 
 from hdkpi.cli import cli
-from hdkpi.load import peek
+from hdkpi.ingest.load import peek
+from hdkpi.ingest.presets import detect_preset
+from hdkpi.ingest.presets.servicenow import PRESET
 from hdkpi.model import Report
-from hdkpi.pipeline import RunOptions, read_with_preset, run
-from hdkpi.presets import detect_preset
-from hdkpi.presets.servicenow import PRESET
+from hdkpi.run.pipeline import RunOptions, read_with_preset, run
 
 from .conftest import EXAMPLES, write_csv
 

@@ -11,10 +11,10 @@ import pytest
 from click.testing import CliRunner
 
 from hdkpi.cli import cli
-from hdkpi.load import read_table
-from hdkpi.pipeline import RunOptions, run
-from hdkpi.presets import detect_preset
-from hdkpi.presets.mapping import MappingPreset
+from hdkpi.ingest.load import read_table
+from hdkpi.ingest.presets import detect_preset
+from hdkpi.ingest.presets.mapping import MappingPreset
+from hdkpi.run.pipeline import RunOptions, run
 
 from .conftest import EXAMPLES, write_csv
 
@@ -132,7 +132,7 @@ def test_map_keeps_the_presets_rule_for_the_field():
 
 def test_dask_engine_reads_the_spellings_and_the_map_alike(tmp_path):
     pytest.importorskip("dask.dataframe")
-    from hdkpi import engine_dask
+    from hdkpi.run import dask as engine_dask
 
     path = jira_file(tmp_path, {DATA_CENTER: ["5", "4", "2"], "Other": ["1", "1", "5"]})
     for mapping, want in (({}, (2, 3)), ({"csat": "Other"}, (1, 3))):

@@ -14,9 +14,9 @@ from pathlib import Path
 
 import pytest
 
-from hdkpi.normalise import normalise
-from hdkpi.pipeline import RunOptions, account_preset, run
-from hdkpi.presets import asterisk, connect
+from hdkpi.ingest.normalise import normalise
+from hdkpi.ingest.presets import asterisk, connect
+from hdkpi.run.pipeline import RunOptions, account_preset, run
 
 from .conftest import EXAMPLES, kpi_result
 

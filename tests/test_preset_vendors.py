@@ -10,10 +10,10 @@ import pytest
 from click.testing import CliRunner
 
 from hdkpi.cli import cli
-from hdkpi.load import read_table
-from hdkpi.pipeline import RunOptions, run
-from hdkpi.presets import builtin_presets, get_preset
-from hdkpi.presets.mapping import MappingPreset
+from hdkpi.ingest.load import read_table
+from hdkpi.ingest.presets import builtin_presets, get_preset
+from hdkpi.ingest.presets.mapping import MappingPreset
+from hdkpi.run.pipeline import RunOptions, run
 
 from .conftest import EXAMPLES
 

@@ -21,10 +21,10 @@ import pytest
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
-from hdkpi.coverage import outside
-from hdkpi.load import read_table
-from hdkpi.normalise import normalise
-from hdkpi.pipeline import RunOptions, run
+from hdkpi.ingest.load import read_table
+from hdkpi.ingest.normalise import normalise
+from hdkpi.model import outside
+from hdkpi.run.pipeline import RunOptions, run
 
 from .conftest import write_csv
 
@@ -178,7 +178,7 @@ def test_shares_lie_between_zero_and_one(call_rows, ticket_rows, survey_rows):
     shares = [v.result for r in runs for v in r.verdicts if v.result.unit == "share"]
     assert shares
     for r in shares:
-        if r.numerator is None:  # a day outside the kind's data: no basis at all (hdkpi.coverage)
+        if r.numerator is None:  # a day outside the kind's data: no basis at all (hdkpi.engine.coverage)
             assert r.value is None and outside(r), r
             continue
         assert 0 <= r.numerator <= r.denominator, r

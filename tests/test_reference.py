@@ -31,8 +31,8 @@ from typing import Any
 import numpy as np
 import pytest
 
-from hdkpi.pipeline import RunOptions, run
-from hdkpi.registry import builtin_registry
+from hdkpi.engine.registry import builtin_registry
+from hdkpi.run.pipeline import RunOptions, run
 
 SEED = 20261102
 START = int(datetime(2026, 11, 2, tzinfo=timezone.utc).timestamp())  # a Monday, 00:00 UTC

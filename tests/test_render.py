@@ -12,8 +12,8 @@ import pytest
 
 from hdkpi import __version__
 from hdkpi.model import Report
-from hdkpi.pipeline import RunOptions, run
 from hdkpi.render import Format, get_formatter
+from hdkpi.run.pipeline import RunOptions, run
 
 from .conftest import EXAMPLES, write_csv
 

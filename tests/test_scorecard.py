@@ -6,10 +6,10 @@ import pytest
 from click.testing import CliRunner
 
 from hdkpi.cli import cli
+from hdkpi.engine.registry import builtin_registry
 from hdkpi.errors import TargetsError
-from hdkpi.registry import builtin_registry
-from hdkpi.scorecard import score_against_target, score_by_rank
-from hdkpi.targets import parse_targets
+from hdkpi.targets.file import parse_targets
+from hdkpi.targets.scorecard import score_against_target, score_by_rank
 
 from .conftest import EXAMPLES, write_csv
 

@@ -6,9 +6,9 @@ from datetime import datetime
 
 import pytest
 
+from hdkpi.engine.slicing import make_periods
 from hdkpi.errors import UsageError
-from hdkpi.pipeline import RunOptions, run
-from hdkpi.slicing import make_periods
+from hdkpi.run.pipeline import RunOptions, run
 
 from .conftest import write_csv
 
@@ -174,7 +174,7 @@ def test_compare_previous_period_and_change(tmp_path):
     b = value(r, "abandonment_rate", "2026-11-03")
     assert b.compare.period == "2026-11-02" and b.compare.value == pytest.approx(1 / 3)
     first = value(r, "calls_offered", "2026-11-02")
-    # the day before lies wholly before the first call of an open window: no-data, not 0 calls (hdkpi.coverage)
+    # the day before lies wholly before the first call of an open window: no-data, not 0 calls (hdkpi.engine.coverage)
     assert first.compare.period == "2026-11-01" and first.compare.value is None and first.compare.change is None
 
 

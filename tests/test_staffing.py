@@ -7,8 +7,8 @@ import json
 import pytest
 from click.testing import CliRunner
 
-from hdkpi import erlang
 from hdkpi.cli import cli
+from hdkpi.wfm import erlang
 
 from .conftest import EXAMPLES
 

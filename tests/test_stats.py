@@ -32,7 +32,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from hdkpi.stats import (
+from hdkpi.stats.intervals import (
     control_chart_flags,
     normal_cdf,
     normal_quantile,

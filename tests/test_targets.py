@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from hdkpi.errors import TargetsError
-from hdkpi.targets import ThresholdError, load_targets, parse_targets, parse_threshold
+from hdkpi.targets.file import ThresholdError, load_targets, parse_targets, parse_threshold
 
 
 @pytest.mark.parametrize(("text", "unit", "op", "value"), [

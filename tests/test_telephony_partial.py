@@ -16,9 +16,9 @@ import pytest
 from click.testing import CliRunner
 
 from hdkpi.cli import cli
-from hdkpi.normalise import normalise
-from hdkpi.pipeline import RunOptions, account_preset, run
-from hdkpi.presets import asterisk, connect
+from hdkpi.ingest.normalise import normalise
+from hdkpi.ingest.presets import asterisk, connect
+from hdkpi.run.pipeline import RunOptions, account_preset, run
 
 from .conftest import kpi_result, load_csv
 
@@ -291,7 +291,7 @@ def test_answered_call_with_no_end_and_no_handle_part_is_left_out_of_aht(tmp_pat
 
 
 def test_staffing_aht_leaves_out_calls_in_progress(tmp_path):
-    from hdkpi.staffing import StaffingOptions, staffing_table
+    from hdkpi.wfm.staffing import StaffingOptions, staffing_table
 
     calls = load_csv(tmp_path, """\
         call_id,offered_at,outcome,wait_seconds,ended_at,talk_seconds

@@ -5,10 +5,9 @@ the measures it returns (:class:`Count`, :class:`Share`, :class:`Mean`, …) and
 :class:`KpiContext`. Importing this package does not import pandas.
 """
 
-from .measures import Count, Max, Mean, NetScore, PerDistinct, Quantile, Share
-from .registry import KpiContext, Param, kpi
-
-__version__ = "0.1.0"
+from .engine.measures import Count, Max, Mean, NetScore, PerDistinct, Quantile, Share
+from .engine.registry import KpiContext, Param, kpi
+from .version import __version__
 
 __all__ = [
     "Count", "KpiContext", "Max", "Mean", "NetScore", "Param", "PerDistinct", "Quantile", "Share",

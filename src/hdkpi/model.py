@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, Literal
@@ -114,7 +115,7 @@ class Result:
     ci_low: float | None = None  #: confidence interval (--ci, or a target's confidence)
     ci_high: float | None = None
     anomaly: bool = False  #: outside mean ± 3σ of the preceding periods of its series (--every)
-    partial: bool = False  #: --every: the data (or the window) covers only part of the period (hdkpi.coverage)
+    partial: bool = False  #: --every: the data (or the window) covers only part of the period (hdkpi.engine.coverage)
 
     @property
     def key(self) -> tuple[str, tuple[tuple[str, str | None], ...]]:
@@ -178,7 +179,7 @@ class Report:
     every: str | None = None
     compare: str | None = None
     tz: str = "UTC"
-    context: Any = field(default=None, repr=False, compare=False)  #: hdkpi.details.RunContext, for drill-down
+    context: Any = field(default=None, repr=False, compare=False)  #: hdkpi.run.details.RunContext, for drill-down
 
     @property
     def summary(self) -> dict[str, int]:
@@ -193,11 +194,18 @@ class Report:
     @property
     def failed(self) -> bool:
         """True when ``check`` must exit 1 (``--strict``: a targeted no-data fails too, but not a period
-        outside its kind's data, which the input does not speak of: hdkpi.coverage)."""
-        from .coverage import outside
-
+        outside its kind's data, which the input does not speak of: hdkpi.engine.coverage)."""
         return any(
             v.status == "fail"
             or (self.strict and v.status == "no-data" and v.target is not None and not outside(v.result))
             for v in self.verdicts
         )
+
+
+#: the no-data note hdkpi.engine.coverage gives a period record outside its kind's data (``outside()``)
+OUTSIDE_NOTE = re.compile(r"^no \w+ in the input (before|after) \d{4}-\d{2}-\d{2}$")
+
+
+def outside(result: "Result") -> bool:
+    """True for a period record made no-data because it lies outside its kind's data."""
+    return result.value is None and result.period is not None and any(OUTSIDE_NOTE.match(n) for n in result.notes)

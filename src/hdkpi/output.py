@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import math
 import os
 import tempfile
 from pathlib import Path
@@ -93,3 +94,28 @@ FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 def guard(cell: str) -> str:
     """A text cell safe to open in a spreadsheet: a leading formula character is quoted with '."""
     return "'" + cell if cell.startswith(FORMULA_STARTS) else cell
+
+
+# -- CSV cells, safe for spreadsheets (the CSV formatter and the history export write them) --------------
+
+DANGEROUS_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
+
+
+def number_cell(x: float | int | None) -> str:
+    """``7`` for whole values, up to 12 significant digits otherwise, empty for none/NaN/∞."""
+    if x is None or isinstance(x, bool):
+        return "" if x is None else str(int(x))
+    x = float(x)
+    if not math.isfinite(x):
+        return ""
+    if x.is_integer() and abs(x) < 2**53:
+        return str(int(x))  # also turns -0.0 into 0
+    return format(x, ".12g")
+
+
+def text_cell(text: str | None) -> str:
+    """Text, neutralised against formula injection: a leading ``= + - @ TAB CR`` gets a ``'`` before it."""
+    if text is None:
+        return ""
+    text = str(text)
+    return "'" + text if text.startswith(DANGEROUS_PREFIXES) else text

@@ -1,16 +1,16 @@
 """Call-centre KPIs over canonical calls (KPI_SPEC §3 "Calls", §6 "Calls").
 
 Every function gets the calls offered in the reporting window (anchor
-``offered_at``) and returns a measure; see :mod:`hdkpi.measures`.
+``offered_at``) and returns a measure; see :mod:`hdkpi.engine.measures`.
 """
 
 from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from ..engine.measures import Count, IntervalShare, Max, Mean, Share
+from ..engine.registry import KpiContext, Param, kpi
 from ..errors import MissingFields, NoData
-from ..measures import Count, IntervalShare, Max, Mean, Share
-from ..registry import KpiContext, Param, kpi
 
 if TYPE_CHECKING:  # pragma: no cover
     import pandas as pd

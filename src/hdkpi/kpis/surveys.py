@@ -10,8 +10,8 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from ..measures import Mean, NetScore, Share
-from ..registry import KpiContext, kpi
+from ..engine.measures import Mean, NetScore, Share
+from ..engine.registry import KpiContext, kpi
 
 if TYPE_CHECKING:  # pragma: no cover
     import pandas as pd

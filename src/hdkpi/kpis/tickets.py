@@ -9,9 +9,9 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from ..engine.measures import Count, Mean, PerDistinct, PerSpan, Quantile, Share, Snapshot
+from ..engine.registry import KpiContext, Param, kpi
 from ..errors import MissingFields, NoData
-from ..measures import Count, Mean, PerDistinct, PerSpan, Quantile, Share, Snapshot
-from ..registry import KpiContext, Param, kpi
 from ..units import BusinessDuration
 
 if TYPE_CHECKING:  # pragma: no cover

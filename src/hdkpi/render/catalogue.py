@@ -6,8 +6,8 @@ import json
 from collections.abc import Iterable
 from typing import Any
 
-from ..registry import Kpi
-from ..settings import SETTINGS
+from ..engine.registry import Kpi
+from ..targets.settings import SETTINGS
 
 DIRECTION_WORDS = {"higher": "higher is better", "lower": "lower is better", "none": "no better way"}
 KIND_ORDER = {"calls": 0, "tickets": 1, "surveys": 2}

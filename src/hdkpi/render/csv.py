@@ -4,7 +4,7 @@ Columns: ``kpi, title``, one column per group dimension (``report.by`` first, th
 dimension found in the records' groups, e.g. the ``by:`` of a per-segment target), ``period, value,
 unit, n, numerator, denominator, method, target, status, previous, change, notes, partial``
 (``partial``, added last: ``true`` for a ``--every`` period the data covers only in part, else empty;
-hdkpi.coverage). A dimension whose name is also a fixed column (``status``, ``notes``…) gets the
+hdkpi.engine.coverage). A dimension whose name is also a fixed column (``status``, ``notes``…) gets the
 column ``group:NAME``. New columns are only ever added at the end.
 
 Cells:
@@ -34,37 +34,16 @@ from __future__ import annotations
 
 import csv
 import io
-import math
 
 from ..model import Report, Verdict
+from ..output import number_cell, text_cell
 from .base import Formatter
 
 FIXED_HEAD = ("kpi", "title")
 FIXED_TAIL = ("period", "value", "unit", "n", "numerator", "denominator", "method", "target", "status",
               "previous", "change", "notes", "partial")
 #: first characters a spreadsheet may read as the start of a formula (OWASP CSV Injection)
-DANGEROUS_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
 EMPTY_GROUP = "(empty)"
-
-
-def number_cell(x: float | int | None) -> str:
-    """``7`` for whole values, up to 12 significant digits otherwise, empty for none/NaN/∞."""
-    if x is None or isinstance(x, bool):
-        return "" if x is None else str(int(x))
-    x = float(x)
-    if not math.isfinite(x):
-        return ""
-    if x.is_integer() and abs(x) < 2**53:
-        return str(int(x))  # also turns -0.0 into 0
-    return format(x, ".12g")
-
-
-def text_cell(text: str | None) -> str:
-    """Text, neutralised against formula injection: a leading ``= + - @ TAB CR`` gets a ``'`` before it."""
-    if text is None:
-        return ""
-    text = str(text)
-    return "'" + text if text.startswith(DANGEROUS_PREFIXES) else text
 
 
 def dimensions(report: Report) -> list[str]:

@@ -1,7 +1,7 @@
 """``hdkpi history`` output: stored series as trend lines (table), points (JSON), rows (CSV), charts
 (HTML).
 
-The input is a report of stored figures (:func:`hdkpi.history_records.series_report`), so the
+The input is a report of stored figures (:func:`hdkpi.history.records.series_report`), so the
 sparkline, the trend line, the CSV cell rules and the JSON record shape are the ones of ``report``.
 """
 
@@ -11,8 +11,8 @@ import json
 import re
 from typing import Any
 
-from .. import __version__
 from ..model import Report, Verdict
+from ..version import __version__
 from .csv import EMPTY_GROUP, number_cell, text_cell
 from .json import _number, result_doc
 from .table import _wrap, trend_lines
@@ -32,7 +32,7 @@ def _series(report: Report) -> dict[tuple, list[Verdict]]:
 
 
 def heading(report: Report, where: str) -> str:
-    from ..history_rollup import SUFFIX
+    from ..history.rollup import SUFFIX
 
     periods = sorted({v.result.period.removesuffix(SUFFIX) for v in report.verdicts if v.result.period is not None})
     span = f"{periods[0]} to {periods[-1]}" if periods else "nothing stored"
@@ -75,7 +75,7 @@ def render_table(report: Report, where: str, color: bool = False) -> str:
 
 def derived_lines(report: Report) -> list[str]:
     """What was rolled up from stored days, and which periods could not be and why (one line each)."""
-    from ..history_rollup import NOT_DERIVABLE, SUFFIX
+    from ..history.rollup import NOT_DERIVABLE, SUFFIX
 
     derived = [v for v in report.verdicts if str(v.result.period).endswith(SUFFIX)]
     if not derived:
@@ -104,10 +104,10 @@ def render_html(report: Report, where: str) -> str:
     the page shell of :mod:`hdkpi.render.html`: no request allowed, every text escaped)."""
     from datetime import datetime, timezone
 
-    from .html import CSS, SCRIPT, csp, esc, nav, when
+    from .html import CSS, SCRIPT, csp, esc, history_sections, nav, when
 
     ids = {"history", "other-history"}
-    bodies = html_sections(report, ids) or ['<section id="history"><h2>History</h2>'
+    bodies = history_sections(report, ids) or ['<section id="history"><h2>History</h2>'
                                             '<p class="empty">No figures.</p></section>']
     derived = derived_lines(report)
     if derived:
@@ -201,14 +201,3 @@ def render_csv(report: Report, rows: dict[tuple, dict[str, Any]]) -> str:
                          text_cell(r.method), text_cell(v.target.text if v.target else None), text_cell(v.status),
                          "true" if r.anomaly else "false", row["run_id"]])
     return buffer.getvalue()
-
-
-def html_sections(report: Report, ids: set[str]) -> list[str]:
-    """The HTML report's history charts: the trend charts of :mod:`hdkpi.render.html` over stored series."""
-    from .html import trends
-
-    return [body for body in (
-        trends(report, ids, targeted=True, names=(("history", "History"), ("other-history", "History"))),
-        trends(report, ids, targeted=False, names=(("history", "History"),
-                                                   ("other-history", "History of the other figures"))),
-    ) if body]

@@ -26,19 +26,10 @@ from datetime import datetime
 from html import escape
 from typing import Any
 
-from .. import __version__
 from ..model import Report, Target, Verdict
 from ..units import duration_label, format_change, format_compact, format_value
-from .base import (
-    STATUS_LABELS,
-    Formatter,
-    basis,
-    period_label,
-    period_text,
-    status_label,
-    summary_text,
-    value_text,
-)
+from ..version import __version__
+from .base import STATUS_LABELS, Formatter, basis, period_label, period_text, status_label, summary_text, value_text
 from .table import GRID_DIMS, group_text
 
 #: groups drawn as their own line in a trend chart; more than this and only the overall line is drawn
@@ -421,7 +412,7 @@ class Chart:
 
     def line(self, verdicts: list[Verdict], cls: str) -> str:
         """One path; a period without a value breaks it (a new ``M``), so missing periods are gaps. A
-        segment to or from a partial period (hdkpi.coverage) is drawn apart, dashed: not a collapse."""
+        segment to or from a partial period (hdkpi.engine.coverage) is drawn apart, dashed: not a collapse."""
         parts, dashed, pen_down, at, was_partial = [], [], False, "", False
         for v in verdicts:
             if v.result.value is None:
@@ -772,7 +763,7 @@ def setting_text(name: str, value: Any, durations: set[str]) -> str:
 
 
 def settings_section(report: Report) -> str:
-    from ..settings import SETTINGS
+    from ..targets.settings import SETTINGS
 
     durations = {name for name, spec in SETTINGS.items() if getattr(spec.coerce, "__name__", "") == "_duration"}
     rows = "".join(
@@ -813,9 +804,17 @@ def history_charts(report: Report, ids: set[str]) -> list[str]:
     past = getattr(report.context, "history", None)
     if past is None:
         return []
-    from .history import html_sections
+    return history_sections(past, ids)
 
-    return html_sections(past, ids)
+
+def history_sections(report: Report, ids: set[str]) -> list[str]:
+    """The trend charts over stored series (a report of history rows): in a report's page with
+    ``--history``, and the page of ``hdkpi history -f html``."""
+    return [body for body in (
+        trends(report, ids, targeted=True, names=(("history", "History"), ("other-history", "History"))),
+        trends(report, ids, targeted=False, names=(("history", "History"),
+                                                   ("other-history", "History of the other figures"))),
+    ) if body]
 
 
 def nav(sections: Iterable[tuple[str, str]]) -> str:

@@ -28,9 +28,9 @@ import re
 import xml.etree.ElementTree as ET
 from datetime import datetime, timezone
 
-from .. import __version__
 from ..model import Report, Verdict
 from ..units import format_change, format_value
+from ..version import __version__
 from .base import Formatter, accounting_lines, basis, period_label, period_text, summary_text, value_text
 from .json import _number
 from .table import group_text

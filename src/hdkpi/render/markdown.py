@@ -20,9 +20,9 @@ from __future__ import annotations
 import re
 from collections import defaultdict
 
-from .. import __version__
 from ..model import Report, Verdict
 from ..units import format_change, format_value
+from ..version import __version__
 from .base import Formatter, accounting_lines, basis, note_text, period_label, period_text, summary_text, value_text
 from .table import folded, group_text, shown, sparkline
 

@@ -12,9 +12,9 @@ import sys
 import textwrap
 from collections import defaultdict
 
-from .. import __version__
 from ..model import Report, Verdict
 from ..units import format_change, format_compact, format_value
+from ..version import __version__
 from .base import (
     STATUS_STYLES,
     Formatter,

@@ -1,0 +1,1 @@
+"""Engine: windows, periods, measures, the KPI registry and the computation of figures."""

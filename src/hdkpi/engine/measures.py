@@ -1,0 +1,956 @@
+"""What a KPI function returns: a measure over the rows of its frame.
+
+A KPI says *what* to aggregate (a mask to count, a share's numerator and
+denominator, values to average); this module says *how*, in one vectorised
+pass. Grouping and periods are the engine's job, so every KPI — built-in or
+plugin — gets them without code of its own.
+
+Conventions (KPI_SPEC §6): a zero denominator or no values gives value None
+(no-data), never 0; a count of nothing is 0. n: shares n = denominator; means
+and quantiles n = number of values; counts n = value.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:  # pragma: no cover
+    import pandas as pd
+
+
+@dataclass
+class Figure:
+    """An aggregated measure: the numbers behind one Result."""
+
+    value: float | None
+    n: int
+    numerator: float | None = None
+    denominator: float | None = None
+    note: str | None = None  #: why value is None
+    std: float | None = None  #: sample standard deviation (ddof 1) of a mean's values, for its t-interval
+
+
+@dataclass
+class Measure:
+    """Base: ``method`` names the rule used when several apply (reported with the figure)."""
+
+    method: str | None = field(default=None, kw_only=True)
+    notes: list[str] = field(default_factory=list, kw_only=True)
+
+    def overall(self) -> Figure:  # pragma: no cover - abstract
+        raise NotImplementedError
+
+    def table(self, keys: list["pd.Series"]) -> "pd.DataFrame":  # pragma: no cover - abstract
+        """One groupby pass: columns value, n, numerator, denominator; one row per key combination
+        present in the rows (missing key values form a group of their own)."""
+        raise NotImplementedError
+
+    def empty(self) -> Figure:
+        """The figure of a group or period without any row (a count of nothing is 0)."""
+        return Figure(value=None, n=0, note=f"no {getattr(self, 'of', 'records')}")
+
+    def missing_note(self, grouped: bool) -> str | None:
+        """Why a group or period record has no value."""
+        return self.empty().note
+
+    def behind(self, direction: str, threshold: float | None) -> tuple["pd.Series", "pd.Series | None"]:
+        """The records behind a missed figure — the ones pulling it the wrong way (the abandoned
+        calls, the tickets over the limit, the detractors) — as a row mask, and the per-row value
+        that was measured when there is one. Used by ``--details`` and ``hdkpi show``."""
+        raise NotImplementedError
+
+    # -- two-phase aggregation (engines that see the rows in pieces: hdkpi.run.dask) ----------
+    #
+    # ``partial(keys)`` reduces this measure's rows to sufficient statistics per key combination:
+    # a DataFrame with the key columns ``_k0``, ``_k1``… (a constant ``_k0`` when ``keys`` is
+    # empty) and the statistic columns of the class. Partials of any split of the rows into
+    # pieces, concatenated, give through ``finish`` exactly what ``table`` gives on all rows, and
+    # through ``figure`` (partials of ``partial([])``) exactly what ``overall`` gives. ``combine``
+    # reduces concatenated partials to one row per key (same columns), so they can be merged in a
+    # tree. ``finish``/``figure`` read only parameters (q, scale, goal, cost, periods…) from
+    # ``self``, so the measure a KPI function returns for an empty frame can finish for all rows.
+
+    def partial(self, keys: list["pd.Series"]) -> "pd.DataFrame":  # pragma: no cover - abstract
+        """Sufficient statistics per key combination of this measure's rows."""
+        raise NotImplementedError(f"{type(self).__name__} has no partial aggregation")
+
+    def combine(self, partials: "pd.DataFrame") -> "pd.DataFrame":  # pragma: no cover - abstract
+        """Concatenated partials reduced to one row per key combination (the same columns)."""
+        raise NotImplementedError(f"{type(self).__name__} has no partial aggregation")
+
+    def finish(self, partials: "pd.DataFrame", names: list[str]) -> "pd.DataFrame":  # pragma: no cover
+        """The table of ``table(keys)`` from concatenated partials of ``partial(keys)``; ``names``
+        are the keys' names (their number is the number of key columns)."""
+        raise NotImplementedError(f"{type(self).__name__} has no partial aggregation")
+
+    def figure(self, partials: "pd.DataFrame") -> Figure:  # pragma: no cover - abstract
+        """The figure of ``overall()`` from concatenated partials of ``partial([])``."""
+        raise NotImplementedError(f"{type(self).__name__} has no partial aggregation")
+
+
+def _groupby(frame: "pd.DataFrame", keys: list["pd.Series"]):
+    """Group ``frame`` by aligned key Series; missing key values are a group of their own."""
+    return frame.groupby([k.rename(f"_k{i}") for i, k in enumerate(keys)], dropna=False, sort=False,
+                         observed=True)
+
+
+#: the largest number of (group × period) cells counted in one np.bincount pass; beyond it, a groupby
+MAX_CELLS = 1 << 24
+
+
+def _counted(columns: dict[str, "pd.Series"], keys: list["pd.Series"]) -> "pd.DataFrame | None":
+    """``_groupby(DataFrame(columns), keys).sum()`` for boolean columns, by ``np.bincount`` over one
+    integer code of the key combination — or None when the keys do not allow it (then group by).
+
+    Categorical keys (``--by`` dimensions, hour, weekday) and the integer period position are codes
+    already, so counting needs no hashing: one pass per column over the combined code, where a
+    groupby per breakdown level costs ten times as much on big frames. Exact (integer counts); the
+    table has one row per key combination present in the rows (missing values a group of their
+    own), with the index groupby gives, in sorted order."""
+    import numpy as np
+    import pandas as pd
+
+    if not keys:
+        return None
+    index = next(iter(columns.values())).index
+    codes, sizes, levels = [], [], []
+    for key in keys:
+        if not (key.index is index or key.index.equals(index)):
+            return None
+        dtype = key.dtype
+        if isinstance(dtype, pd.CategoricalDtype):
+            code = key.cat.codes.to_numpy().astype(np.int64)
+            size = len(dtype.categories) + 1  # the last slot: a missing value
+            code[code < 0] = size - 1
+            levels.append(("category", dtype))
+        elif pd.api.types.is_integer_dtype(dtype) and not isinstance(dtype, pd.api.extensions.ExtensionDtype):
+            values = key.to_numpy()
+            low, high = (int(values.min()), int(values.max())) if len(values) else (0, 0)
+            if high - low > MAX_CELLS:
+                return None
+            code, size = values.astype(np.int64) - low, high - low + 1
+            levels.append(("int", (low, dtype)))
+        else:
+            return None
+        codes.append(code)
+        sizes.append(size)
+    cells = int(np.prod(sizes, dtype=np.float64))
+    if cells > MAX_CELLS:
+        return None
+    combined = codes[0]
+    for code, size in zip(codes[1:], sizes[1:]):
+        combined = combined * size + code
+    rows = np.bincount(combined, minlength=cells)
+    present = np.flatnonzero(rows)
+    sums = {name: np.bincount(combined, weights=column.to_numpy(dtype=np.float64, na_value=0.0),
+                              minlength=cells)[present].astype(np.int64)
+            for name, column in columns.items()}
+    arrays, rest = [], present
+    for (kind, info), size in reversed(list(zip(levels, sizes))):
+        rest, code = np.divmod(rest, size)
+        if kind == "category":
+            code = np.where(code == size - 1, -1, code)
+            arrays.append(pd.Categorical.from_codes(code, dtype=info))
+        else:
+            low, dtype = info
+            arrays.append((code + low).astype(dtype))
+    arrays.reverse()
+    names = [f"_k{i}" for i in range(len(keys))]
+    if len(arrays) == 1:
+        table_index = pd.Index(arrays[0], name=names[0])
+    else:
+        table_index = pd.MultiIndex.from_arrays(arrays, names=names)
+    return pd.DataFrame(sums, index=table_index)
+
+
+def _finish(table: "pd.DataFrame", value: "pd.Series", n: "pd.Series", numerator: "pd.Series | None" = None,
+            denominator: "pd.Series | None" = None, std: "pd.Series | None" = None) -> "pd.DataFrame":
+    import pandas as pd
+
+    return pd.DataFrame({
+        "value": value.astype("float64"),
+        "n": n.astype("int64"),
+        "numerator": numerator.astype("float64") if numerator is not None else float("nan"),
+        "denominator": denominator.astype("float64") if denominator is not None else float("nan"),
+        "std": std.astype("float64") if std is not None else float("nan"),
+    }, index=table.index)
+
+
+def _flag(mask: "pd.Series") -> "pd.Series":
+    """A boolean Series where missing means False."""
+    return mask.fillna(False).astype(bool)
+
+
+# -- helpers of the two-phase aggregation ---------------------------------------------------
+
+def _keys_or_constant(keys: list["pd.Series"], index: "pd.Index") -> list["pd.Series"]:
+    """The keys of a partial: the given ones, or one constant key for the overall figure."""
+    import numpy as np
+    import pandas as pd
+
+    return keys or [pd.Series(np.zeros(len(index), dtype="int64"), index=index)]
+
+
+def _groupby_with(frame: "pd.DataFrame", keys: list["pd.Series"], *extra: "pd.Series"):
+    """Group by the keys (as ``_k0``…, a constant when none) and ``extra`` Series under their own names."""
+    named = [k.rename(f"_k{i}") for i, k in enumerate(_keys_or_constant(keys, frame.index))]
+    return frame.groupby([*named, *extra], dropna=False, sort=False, observed=True)
+
+
+def _key_columns(partials: "pd.DataFrame") -> list[str]:
+    return [c for c in partials.columns if isinstance(c, str) and c.startswith("_k")]
+
+
+def _grouped_sums(parts: "pd.DataFrame", keys: list["pd.Series"]) -> "pd.DataFrame":
+    """Partial: the columns of ``parts`` summed per key combination, keys as columns ``_k0``…"""
+    return _groupby(parts, _keys_or_constant(keys, parts.index)).sum().reset_index()
+
+
+def _regroup(partials: "pd.DataFrame", extra: tuple[str, ...] = ()):
+    """Concatenated partials grouped by their key columns (and ``extra`` columns)."""
+    return partials.groupby([*_key_columns(partials), *extra], dropna=False, sort=False, observed=True)
+
+
+def _combine_sums(partials: "pd.DataFrame", columns: list[str], extra: tuple[str, ...] = ()) -> "pd.DataFrame":
+    return _regroup(partials, extra)[columns].sum().reset_index()
+
+
+def _indexed(combined: "pd.DataFrame", names: list[str]) -> "pd.DataFrame":
+    """Combined partials indexed like ``table``: by ``_k0``… (one level per key)."""
+    if len(_key_columns(combined)) != max(len(names), 1):
+        raise ValueError(f"partials with {len(_key_columns(combined))} key columns finished with keys {names}")
+    return combined.set_index(_key_columns(combined))
+
+
+def coarsen(partials: "pd.DataFrame", keep: list[int]) -> "pd.DataFrame":
+    """Partials by fewer keys: only the key columns at positions ``keep`` (renumbered ``_k0``…; none
+    kept: the constant key of an overall figure). The rows are not merged — ``combine``, ``finish``
+    and ``figure`` do that — so the partials of ``(queue, period)`` give those of ``queue``, of
+    ``period`` and of the overall figure exactly."""
+    import numpy as np
+
+    keys = _key_columns(partials)
+    rest = [c for c in partials.columns if c not in keys]
+    out = partials[[keys[i] for i in keep] + rest].rename(columns={keys[i]: f"_k{j}" for j, i in enumerate(keep)})
+    if not keep:
+        out.insert(0, "_k0", np.zeros(len(out), dtype="int64"))
+    return out
+
+
+def concat_partials(partials: "list[pd.DataFrame]") -> "pd.DataFrame":
+    """Partials of several pieces as one frame; pieces without rows do not decide the column types."""
+    import pandas as pd
+
+    full = [p for p in partials if len(p)]
+    if not full:
+        return partials[0] if partials else pd.DataFrame()
+    return full[0] if len(full) == 1 else pd.concat(full, ignore_index=True)
+
+
+@dataclass
+class Count(Measure):
+    """Rows where ``mask`` is true. n = value."""
+
+    mask: "pd.Series"
+
+    def overall(self) -> Figure:
+        count = int(_flag(self.mask).sum())
+        return Figure(value=float(count), n=count)
+
+    def table(self, keys: list["pd.Series"]) -> "pd.DataFrame":
+        mask = _flag(self.mask)
+        counts = _counted({"c": mask}, keys)
+        if counts is None:
+            counts = _groupby(mask.to_frame("c"), keys).sum()
+        return _finish(counts, counts["c"], counts["c"])
+
+    def behind(self, direction: str, threshold: float | None) -> tuple["pd.Series", "pd.Series | None"]:
+        return _flag(self.mask), None
+
+    def empty(self) -> Figure:
+        return Figure(value=0.0, n=0)
+
+    def partial(self, keys: list["pd.Series"]) -> "pd.DataFrame":
+        """Columns: keys, c (rows where mask is true)."""
+        return _grouped_sums(_flag(self.mask).to_frame("c"), keys)
+
+    def combine(self, partials: "pd.DataFrame") -> "pd.DataFrame":
+        return _combine_sums(partials, ["c"])
+
+    def finish(self, partials: "pd.DataFrame", names: list[str]) -> "pd.DataFrame":
+        counts = _indexed(self.combine(partials), names)
+        return _finish(counts, counts["c"], counts["c"])
+
+    def figure(self, partials: "pd.DataFrame") -> Figure:
+        count = int(partials["c"].sum())
+        return Figure(value=float(count), n=count)
+
+
+@dataclass
+class Share(Measure):
+    """numerator ÷ denominator over rows; a row counts in the numerator only if it is in the denominator."""
+
+    numerator: "pd.Series"
+    denominator: "pd.Series"
+    of: str = "records"  #: what the denominator counts, for the no-data note
+
+    def overall(self) -> Figure:
+        den_mask = _flag(self.denominator)
+        den = int(den_mask.sum())
+        num = int((_flag(self.numerator) & den_mask).sum())
+        if den == 0:
+            return Figure(value=None, n=0, numerator=float(num), denominator=0.0, note=f"no {self.of}")
+        return Figure(value=num / den, n=den, numerator=float(num), denominator=float(den))
+
+    def table(self, keys: list["pd.Series"]) -> "pd.DataFrame":
+        import pandas as pd
+
+        den = _flag(self.denominator)
+        num = _flag(self.numerator) & den
+        sums = _counted({"num": num, "den": den}, keys)
+        if sums is None:
+            sums = _groupby(pd.DataFrame({"num": num, "den": den}), keys).sum()
+        value = (sums["num"] / sums["den"]).where(sums["den"] > 0)
+        return _finish(sums, value, sums["den"], sums["num"], sums["den"])
+
+    def behind(self, direction: str, threshold: float | None) -> tuple["pd.Series", "pd.Series | None"]:
+        """Higher is better: the records of the denominator not in the numerator (not resolved within,
+        not answered in time); lower is better: the numerator (the abandoned, the reopened)."""
+        den, num = _flag(self.denominator), _flag(self.numerator)
+        return (den & num if direction == "lower" else den & ~num), None
+
+    def empty(self) -> Figure:
+        return Figure(value=None, n=0, numerator=0.0, denominator=0.0, note=f"no {self.of}")
+
+    def partial(self, keys: list["pd.Series"]) -> "pd.DataFrame":
+        """Columns: keys, num (numerator rows in the denominator), den (denominator rows)."""
+        import pandas as pd
+
+        den = _flag(self.denominator)
+        return _grouped_sums(pd.DataFrame({"num": _flag(self.numerator) & den, "den": den}), keys)
+
+    def combine(self, partials: "pd.DataFrame") -> "pd.DataFrame":
+        return _combine_sums(partials, ["num", "den"])
+
+    def finish(self, partials: "pd.DataFrame", names: list[str]) -> "pd.DataFrame":
+        sums = _indexed(self.combine(partials), names)
+        value = (sums["num"] / sums["den"]).where(sums["den"] > 0)
+        return _finish(sums, value, sums["den"], sums["num"], sums["den"])
+
+    def figure(self, partials: "pd.DataFrame") -> Figure:
+        num, den = int(partials["num"].sum()), int(partials["den"].sum())
+        if den == 0:
+            return Figure(value=None, n=0, numerator=float(num), denominator=0.0, note=f"no {self.of}")
+        return Figure(value=num / den, n=den, numerator=float(num), denominator=float(den))
+
+
+@dataclass
+class _OverValues(Measure):
+    """A statistic of the non-missing ``values``; n = number of values, no-data when there are none."""
+
+    values: "pd.Series"
+    of: str = field(default="values", kw_only=True)  #: what the values are, for the no-data note
+
+    def statistic(self, values: "pd.Series") -> float:
+        raise NotImplementedError
+
+    def grouped_statistic(self, groups: Any) -> "pd.Series":
+        raise NotImplementedError
+
+    spread: bool = field(default=False, init=False, repr=False)  #: a mean carries its std (t-interval)
+
+    def overall(self) -> Figure:
+        values = self.values.dropna()
+        if values.empty:
+            return Figure(value=None, n=0, note=f"no {self.of}")
+        std = float(values.std(ddof=1)) if self.spread and values.size > 1 else None
+        return Figure(value=float(self.statistic(values)), n=int(values.size), std=std)
+
+    def table(self, keys: list["pd.Series"]) -> "pd.DataFrame":
+        groups = _groupby(self.values.astype("float64").to_frame("v"), keys)["v"]
+        n = groups.count()
+        value = self.grouped_statistic(groups).reindex(n.index).where(n > 0)
+        std = groups.std(ddof=1).reindex(n.index) if self.spread else None
+        return _finish(n.to_frame(), value, n, std=std)
+
+    def behind(self, direction: str, threshold: float | None) -> tuple["pd.Series", "pd.Series | None"]:
+        """The values beyond the target's threshold (every value when there is none)."""
+        values = self.values.astype("float64")
+        present = values.notna()
+        if threshold is None or direction not in ("higher", "lower"):
+            return present, values
+        beyond = values > threshold if direction == "lower" else values < threshold
+        return present & beyond.fillna(False), values
+
+
+@dataclass
+class Mean(_OverValues):
+    """Mean of the non-missing ``values``."""
+
+    def __post_init__(self) -> None:
+        self.spread = True
+
+    def statistic(self, values: "pd.Series") -> float:
+        return values.mean()
+
+    def grouped_statistic(self, groups: Any) -> "pd.Series":
+        return groups.mean()
+
+    def partial(self, keys: list["pd.Series"]) -> "pd.DataFrame":
+        """Columns: keys, n (values), s (their sum), m2 (sum of squared deviations from the piece's
+        mean of the group: merged exactly by Chan's formula, without the cancellation of Σx²)."""
+        values = self.values.astype("float64")
+        groups = _groupby(values.to_frame("v"), _keys_or_constant(keys, values.index))["v"]
+        n = groups.count()
+        out = n.to_frame("n")
+        out["s"] = groups.sum()
+        out["m2"] = (groups.var(ddof=0) * n).fillna(0.0)
+        return out.reset_index()
+
+    def combine(self, partials: "pd.DataFrame") -> "pd.DataFrame":
+        import numpy as np
+
+        grouped = _regroup(partials)
+        total_n, total_s = grouped["n"].transform("sum"), grouped["s"].transform("sum")
+        n = partials["n"].to_numpy("float64")
+        with np.errstate(invalid="ignore", divide="ignore"):
+            shift = np.where(n > 0, partials["s"].to_numpy("float64") / n
+                             - (total_s / total_n).to_numpy("float64"), 0.0)
+        merged = partials.assign(m2=partials["m2"] + n * shift * shift)
+        return _combine_sums(merged, ["n", "s", "m2"])
+
+    def finish(self, partials: "pd.DataFrame", names: list[str]) -> "pd.DataFrame":
+        import numpy as np
+
+        sums = _indexed(self.combine(partials), names)
+        n = sums["n"]
+        value = (sums["s"] / n).where(n > 0)
+        std = np.sqrt(sums["m2"] / (n - 1)).where(n > 1)
+        return _finish(sums, value, n, std=std)
+
+    def figure(self, partials: "pd.DataFrame") -> Figure:
+        import math
+
+        combined = self.combine(partials)
+        n = int(combined["n"].sum())
+        if n == 0:
+            return Figure(value=None, n=0, note=f"no {self.of}")
+        s, m2 = float(combined["s"].sum()), float(combined["m2"].sum())
+        return Figure(value=s / n, n=n, std=math.sqrt(m2 / (n - 1)) if n > 1 else None)
+
+
+@dataclass
+class Quantile(_OverValues):
+    """Quantile q of the non-missing values, linear interpolation at (n − 1)·q (PERCENTILE.INC)."""
+
+    q: float = 0.5
+
+    def statistic(self, values: "pd.Series") -> float:
+        return values.quantile(self.q, interpolation="linear")
+
+    def grouped_statistic(self, groups: Any) -> "pd.Series":
+        return groups.quantile(self.q, interpolation="linear")
+
+    def partial(self, keys: list["pd.Series"]) -> "pd.DataFrame":
+        """Columns: keys, v (a value; NaN for the missing ones), c (how often it occurs). Exact: every
+        value is kept, counted once per distinct value of a group (whole seconds repeat a lot)."""
+        values = self.values.astype("float64").rename("v")
+        return _groupby_with(values.to_frame(), keys, values).size().rename("c").reset_index()
+
+    def combine(self, partials: "pd.DataFrame") -> "pd.DataFrame":
+        return _combine_sums(partials, ["c"], extra=("v",))
+
+    def _expanded(self, combined: "pd.DataFrame") -> tuple["pd.DataFrame", "pd.Series"]:
+        """(every non-missing value as a row, with its keys; the number of values per key)."""
+        present = combined["v"].notna()
+        n = combined.assign(c=combined["c"].where(present, 0)).groupby(
+            _key_columns(combined), dropna=False, sort=False, observed=True)["c"].sum()
+        values = combined[present]
+        return values.loc[values.index.repeat(values["c"])], n
+
+    def finish(self, partials: "pd.DataFrame", names: list[str]) -> "pd.DataFrame":
+        combined = self.combine(partials)
+        _indexed(combined.iloc[:0], names)  # checks the number of keys
+        values, n = self._expanded(combined)
+        value = self.grouped_statistic(values.groupby(_key_columns(values), dropna=False, sort=False,
+                                                      observed=True)["v"]).reindex(n.index).where(n > 0)
+        return _finish(n.to_frame(), value, n)
+
+    def figure(self, partials: "pd.DataFrame") -> Figure:
+        values, _ = self._expanded(self.combine(partials))
+        if values.empty:
+            return Figure(value=None, n=0, note=f"no {self.of}")
+        v = values["v"].reset_index(drop=True)
+        return Figure(value=float(self.statistic(v)), n=int(v.size))
+
+
+@dataclass
+class Max(_OverValues):
+    """Largest non-missing value."""
+
+    def statistic(self, values: "pd.Series") -> float:
+        return values.max()
+
+    def grouped_statistic(self, groups: Any) -> "pd.Series":
+        return groups.max()
+
+    def partial(self, keys: list["pd.Series"]) -> "pd.DataFrame":
+        """Columns: keys, n (values), mx (the largest; NaN without values)."""
+        values = self.values.astype("float64")
+        groups = _groupby(values.to_frame("v"), _keys_or_constant(keys, values.index))["v"]
+        out = groups.count().to_frame("n")
+        out["mx"] = groups.max()
+        return out.reset_index()
+
+    def combine(self, partials: "pd.DataFrame") -> "pd.DataFrame":
+        return _regroup(partials).agg(n=("n", "sum"), mx=("mx", "max")).reset_index()
+
+    def finish(self, partials: "pd.DataFrame", names: list[str]) -> "pd.DataFrame":
+        sums = _indexed(self.combine(partials), names)
+        return _finish(sums, sums["mx"].where(sums["n"] > 0), sums["n"])
+
+    def figure(self, partials: "pd.DataFrame") -> Figure:
+        n = int(partials["n"].sum())
+        if n == 0:
+            return Figure(value=None, n=0, note=f"no {self.of}")
+        return Figure(value=float(partials["mx"].max()), n=n)
+
+
+@dataclass
+class NetScore(Measure):
+    """(positives − negatives) ÷ answers × scale, e.g. NPS = % promoters − % detractors.
+
+    numerator = positives − negatives, denominator = answers, n = answers.
+    """
+
+    positive: "pd.Series"
+    negative: "pd.Series"
+    answered: "pd.Series"
+    scale: float = 100.0
+    of: str = "answers"
+
+    def overall(self) -> Figure:
+        answered = _flag(self.answered)
+        n = int(answered.sum())
+        net = int((_flag(self.positive) & answered).sum()) - int((_flag(self.negative) & answered).sum())
+        if n == 0:
+            return Figure(value=None, n=0, note=f"no {self.of}")
+        return Figure(value=self.scale * net / n, n=n, numerator=float(net), denominator=float(n))
+
+    def table(self, keys: list["pd.Series"]) -> "pd.DataFrame":
+        import pandas as pd
+
+        answered = _flag(self.answered)
+        parts = pd.DataFrame({"pos": _flag(self.positive) & answered, "neg": _flag(self.negative) & answered,
+                              "n": answered})
+        sums = _groupby(parts, keys).sum()
+        net = sums["pos"].astype("int64") - sums["neg"].astype("int64")
+        value = (self.scale * net / sums["n"]).where(sums["n"] > 0)
+        return _finish(sums, value, sums["n"], net.where(sums["n"] > 0), sums["n"].where(sums["n"] > 0))
+
+    def behind(self, direction: str, threshold: float | None) -> tuple["pd.Series", "pd.Series | None"]:
+        return _flag(self.negative) & _flag(self.answered), None  # the detractors
+
+    def partial(self, keys: list["pd.Series"]) -> "pd.DataFrame":
+        """Columns: keys, pos, neg (answered positives and negatives), n (answers)."""
+        import pandas as pd
+
+        answered = _flag(self.answered)
+        return _grouped_sums(pd.DataFrame({"pos": _flag(self.positive) & answered,
+                                           "neg": _flag(self.negative) & answered, "n": answered}), keys)
+
+    def combine(self, partials: "pd.DataFrame") -> "pd.DataFrame":
+        return _combine_sums(partials, ["pos", "neg", "n"])
+
+    def finish(self, partials: "pd.DataFrame", names: list[str]) -> "pd.DataFrame":
+        sums = _indexed(self.combine(partials), names)
+        net = sums["pos"].astype("int64") - sums["neg"].astype("int64")
+        value = (self.scale * net / sums["n"]).where(sums["n"] > 0)
+        return _finish(sums, value, sums["n"], net.where(sums["n"] > 0), sums["n"].where(sums["n"] > 0))
+
+    def figure(self, partials: "pd.DataFrame") -> Figure:
+        n = int(partials["n"].sum())
+        net = int(partials["pos"].sum()) - int(partials["neg"].sum())
+        if n == 0:
+            return Figure(value=None, n=0, note=f"no {self.of}")
+        return Figure(value=self.scale * net / n, n=n, numerator=float(net), denominator=float(n))
+
+
+@dataclass
+class PerDistinct(Measure):
+    """Rows in ``mask`` ÷ distinct non-empty ``keys`` among them (e.g. tickets per agent).
+
+    numerator = rows, denominator = distinct keys, n = rows.
+    """
+
+    mask: "pd.Series"
+    keys: "pd.Series"
+    of: str = "records"
+
+    def overall(self) -> Figure:
+        rows = _flag(self.mask)
+        count = int(rows.sum())
+        distinct = int(self.keys[rows].dropna().nunique())
+        if distinct == 0:
+            return Figure(value=None, n=count, numerator=float(count), denominator=0.0, note=f"no {self.of}")
+        return Figure(value=count / distinct, n=count, numerator=float(count), denominator=float(distinct))
+
+    def table(self, keys: list["pd.Series"]) -> "pd.DataFrame":
+        import pandas as pd
+
+        rows = _flag(self.mask)
+        parts = pd.DataFrame({"rows": rows, "key": self.keys.where(rows)})
+        grouped = _groupby(parts, keys)
+        count, distinct = grouped["rows"].sum(), grouped["key"].nunique(dropna=True)
+        value = (count / distinct).where(distinct > 0)
+        return _finish(count.to_frame(), value, count, count, distinct)
+
+    def behind(self, direction: str, threshold: float | None) -> tuple["pd.Series", "pd.Series | None"]:
+        return _flag(self.mask), None
+
+    def empty(self) -> Figure:
+        return Figure(value=None, n=0, numerator=0.0, denominator=0.0, note=f"no {self.of}")
+
+    def partial(self, keys: list["pd.Series"]) -> "pd.DataFrame":
+        """Columns: keys, key, rows: the rows in the mask per key combination and distinct key
+        (key missing: the rows without one, or outside the mask — so every group is present)."""
+        rows = _flag(self.mask)
+        key = self.keys.where(rows).rename("key")
+        return _groupby_with(rows.to_frame("rows"), keys, key).sum().reset_index()
+
+    def combine(self, partials: "pd.DataFrame") -> "pd.DataFrame":
+        return _combine_sums(partials, ["rows"], extra=("key",))
+
+    def finish(self, partials: "pd.DataFrame", names: list[str]) -> "pd.DataFrame":
+        combined = self.combine(partials)
+        grouped = _indexed(combined, names).groupby(level=list(range(max(len(names), 1))), dropna=False,
+                                                    sort=False, observed=True)
+        count, distinct = grouped["rows"].sum(), grouped["key"].nunique(dropna=True)
+        value = (count / distinct).where(distinct > 0)
+        return _finish(count.to_frame(), value, count, count, distinct)
+
+    def figure(self, partials: "pd.DataFrame") -> Figure:
+        count = int(partials["rows"].sum())
+        distinct = int(partials["key"].dropna().nunique())
+        if distinct == 0:
+            return Figure(value=None, n=count, numerator=float(count), denominator=0.0, note=f"no {self.of}")
+        return Figure(value=count / distinct, n=count, numerator=float(count), denominator=float(distinct))
+
+
+def describe(measure: Measure) -> dict[str, Any]:
+    """For debugging and docs: the measure's class and method."""
+    return {"measure": type(measure).__name__, "method": measure.method}
+
+
+@dataclass
+class Snapshot(Measure):
+    """Records open at an instant: opened before it and not closed before it (e.g. backlog).
+
+    Overall: open at ``at`` (None: never closed). Per period: open at each period's end, counted
+    vectorised from cumulative opened/closed counts per period, not one query per period.
+    """
+
+    opened: "pd.Series"
+    closed: "pd.Series"
+    at: Any = None  #: the instant of the overall figure
+
+    def _mask(self) -> "pd.Series":
+        if self.at is None:
+            return self.opened.notna() & self.closed.isna()
+        return (self.opened < self.at).fillna(False) & (self.closed.isna() | (self.closed >= self.at))
+
+    def overall(self) -> Figure:
+        return Count(self._mask()).overall()
+
+    def table(self, keys: list["pd.Series"]) -> "pd.DataFrame":
+        return Count(self._mask()).table(keys)
+
+    def behind(self, direction: str, threshold: float | None) -> tuple["pd.Series", "pd.Series | None"]:
+        return self._mask(), None  # the records still open
+
+    def empty(self) -> Figure:
+        return Figure(value=0.0, n=0)
+
+    def table_at(self, keys: list["pd.Series"], ends: Any) -> "pd.DataFrame":
+        """Open at each of the sorted period ``ends`` (UTC): index = keys + period position."""
+        import numpy as np
+        import pandas as pd
+
+        periods = len(ends)
+        end_ns = np.asarray(ends.as_unit("ns").asi8)
+
+        def bucket(times: "pd.Series") -> np.ndarray:
+            """First period whose end is after the time; ``periods`` when none (or no time)."""
+            ns = times.dt.tz_convert("UTC").astype("datetime64[ns, UTC]").array.asi8
+            out = np.searchsorted(end_ns, ns, side="right")
+            out[times.isna().to_numpy()] = periods
+            return out
+
+        frame = pd.DataFrame({"opened": bucket(self.opened), "closed": bucket(self.closed)},
+                             index=self.opened.index)
+        key_list = keys or [pd.Series(0, index=frame.index)]
+        columns = pd.RangeIndex(periods)
+
+        def cumulative(column: str) -> "pd.DataFrame":
+            counts = _groupby(frame, [*key_list, frame[column].rename("_p")]).size()
+            return counts.unstack(-1, fill_value=0).reindex(columns=columns, fill_value=0).cumsum(axis=1)
+
+        opened = cumulative("opened")
+        open_at_end = opened - cumulative("closed").reindex(index=opened.index, fill_value=0)
+        long = open_at_end.stack()
+        if not keys:
+            long = long.droplevel(0)
+        return _finish(long.to_frame(), long, long)
+
+    def partial(self, keys: list["pd.Series"]) -> "pd.DataFrame":
+        """Open at ``at``: the partial of a count (columns keys, c)."""
+        return Count(self._mask()).partial(keys)
+
+    def combine(self, partials: "pd.DataFrame") -> "pd.DataFrame":
+        return _combine_sums(partials, ["c"])
+
+    def finish(self, partials: "pd.DataFrame", names: list[str]) -> "pd.DataFrame":
+        return Count(self.opened.iloc[:0].notna()).finish(partials, names)
+
+    def figure(self, partials: "pd.DataFrame") -> Figure:
+        return Count(self.opened.iloc[:0].notna()).figure(partials)
+
+    def partial_at(self, keys: list["pd.Series"], ends: Any) -> "pd.DataFrame":
+        """For :meth:`table_at`: columns keys, which (0 opened, 1 closed), p (the first period whose
+        end is after the time; len(ends) when none or no time), c (records)."""
+        import numpy as np
+        import pandas as pd
+
+        periods = len(ends)
+        end_ns = np.asarray(ends.as_unit("ns").asi8)
+
+        def bucket(times: "pd.Series") -> np.ndarray:
+            ns = times.dt.tz_convert("UTC").astype("datetime64[ns, UTC]").array.asi8
+            out = np.searchsorted(end_ns, ns, side="right")
+            out[times.isna().to_numpy()] = periods
+            return out
+
+        index = self.opened.index
+        parts = []
+        for which, times in enumerate((self.opened, self.closed)):
+            frame = pd.DataFrame({"c": np.ones(len(index), dtype="int64")}, index=index)
+            parts.append(_groupby_with(frame, keys, pd.Series(bucket(times), index=index, name="p"))
+                         .sum().reset_index().assign(which=which))
+        return concat_partials(parts)
+
+    def combine_at(self, partials: "pd.DataFrame") -> "pd.DataFrame":
+        return _combine_sums(partials, ["c"], extra=("which", "p"))
+
+    def finish_at(self, partials: "pd.DataFrame", names: list[str], periods: int) -> "pd.DataFrame":
+        """The table of ``table_at(keys, ends)`` (``periods`` = len(ends)) from concatenated
+        partials of ``partial_at(keys, ends)``."""
+        import pandas as pd
+
+        combined = self.combine_at(partials)
+        keys = _key_columns(combined)
+        columns = pd.RangeIndex(periods)
+
+        def cumulative(which: int) -> "pd.DataFrame":
+            counts = combined[combined["which"] == which].set_index([*keys, "p"])["c"]
+            return counts.unstack(-1, fill_value=0).reindex(columns=columns, fill_value=0).cumsum(axis=1)
+
+        opened = cumulative(0)
+        open_at_end = opened - cumulative(1).reindex(index=opened.index, fill_value=0)
+        open_at_end.columns.name = None
+        long = open_at_end.stack()
+        if not names:
+            long = long.droplevel(0)
+        return _finish(long.to_frame(), long, long)
+
+
+def cost_units(start: Any, end: Any, per: str, tz: str = "UTC") -> float:
+    """How many ``per`` (day, week, month, year) the span [start, end) holds, in calendar terms of
+    ``tz``: a partial month counts as its share of that month's own length, so November 1–30 is
+    exactly one month."""
+    import pandas as pd
+
+    start, end = pd.Timestamp(start).tz_convert(tz), pd.Timestamp(end).tz_convert(tz)
+    if per in ("day", "week"):
+        return (end - start).total_seconds() / (86400.0 if per == "day" else 604800.0)
+    offset = pd.DateOffset(months=1 if per == "month" else 12)
+    first = start.tz_localize(None).normalize().replace(day=1)
+    if per == "year":
+        first = first.replace(month=1)
+    units, lo = 0.0, first
+    while lo.tz_localize(tz, ambiguous=True, nonexistent="shift_forward") < end:  # a few dozen steps at most
+        hi = lo + offset
+        a = lo.tz_localize(tz, ambiguous=True, nonexistent="shift_forward")
+        b = hi.tz_localize(tz, ambiguous=True, nonexistent="shift_forward")
+        overlap = (min(b, end) - max(a, start)).total_seconds()
+        if overlap > 0:
+            units += overlap / (b - a).total_seconds()
+        lo = hi
+    return units
+
+
+@dataclass
+class PerSpan(Measure):
+    """A cost that accrues with time ÷ records in the span (e.g. cost per ticket resolved).
+
+    The cost of a span is ``amount`` per ``per``, counted in calendar terms (:func:`cost_units`):
+    a whole month costs exactly ``amount`` when per is month. A desk-wide cost has no share per
+    group, so group records are no-data. numerator = cost, denominator = n.
+    """
+
+    mask: "pd.Series"
+    amount: float
+    per: str
+    window: Any = None
+    frames: Any = None
+    periods: Any = None
+    tz: str = "UTC"
+    of: str = "records"
+
+    def _span(self) -> tuple[Any, Any] | None:
+        from .slicing import period_span
+
+        if self.window is not None and self.window.start is not None and self.window.end is not None:
+            return self.window.start, self.window.end
+        return period_span(self.frames or {}, self.window) if self.window is not None else None
+
+    def overall(self) -> Figure:
+        count = int(_flag(self.mask).sum())
+        span = self._span()
+        if count == 0 or span is None:
+            return Figure(value=None, n=count, note=f"no {self.of}")
+        cost = self.amount * cost_units(span[0], span[1], self.per, self.tz)
+        return Figure(value=cost / count, n=count, numerator=cost, denominator=float(count))
+
+    def missing_note(self, grouped: bool) -> str | None:
+        return "a desk-wide cost is not broken down by group" if grouped else self.empty().note
+
+    def behind(self, direction: str, threshold: float | None) -> tuple["pd.Series", "pd.Series | None"]:
+        return _flag(self.mask), None
+
+    def table(self, keys: list["pd.Series"]) -> "pd.DataFrame":
+        import pandas as pd
+
+        counts = _groupby(_flag(self.mask).to_frame("c"), keys).sum()["c"]
+        if len(keys) == 1 and keys[0].name == "period" and self.periods is not None:
+            p = self.periods
+            cost_of = pd.Series([self.amount * cost_units(a, b, self.per, self.tz) for a, b in zip(p.starts, p.ends)])
+            cost = counts.index.to_series().map(cost_of).astype("float64")
+            value = (cost / counts).where(counts > 0)
+            return _finish(counts.to_frame(), value, counts, cost.where(counts > 0), counts.where(counts > 0))
+        nothing = counts.astype("float64") * float("nan")
+        return _finish(counts.to_frame(), nothing, counts, nothing, nothing)
+
+    def partial(self, keys: list["pd.Series"]) -> "pd.DataFrame":
+        """Columns: keys, c (records in the mask); the cost comes from the span when finishing."""
+        return _grouped_sums(_flag(self.mask).to_frame("c"), keys)
+
+    def combine(self, partials: "pd.DataFrame") -> "pd.DataFrame":
+        return _combine_sums(partials, ["c"])
+
+    def finish(self, partials: "pd.DataFrame", names: list[str]) -> "pd.DataFrame":
+        import pandas as pd
+
+        counts = _indexed(self.combine(partials), names)["c"]
+        if names == ["period"] and self.periods is not None:
+            p = self.periods
+            cost_of = pd.Series([self.amount * cost_units(a, b, self.per, self.tz) for a, b in zip(p.starts, p.ends)])
+            cost = counts.index.to_series().map(cost_of).astype("float64")
+            value = (cost / counts).where(counts > 0)
+            return _finish(counts.to_frame(), value, counts, cost.where(counts > 0), counts.where(counts > 0))
+        nothing = counts.astype("float64") * float("nan")
+        return _finish(counts.to_frame(), nothing, counts, nothing, nothing)
+
+    def figure(self, partials: "pd.DataFrame") -> Figure:
+        count = int(partials["c"].sum())
+        span = self._span()
+        if count == 0 or span is None:
+            return Figure(value=None, n=count, note=f"no {self.of}")
+        cost = self.amount * cost_units(span[0], span[1], self.per, self.tz)
+        return Figure(value=cost / count, n=count, numerator=cost, denominator=float(count))
+
+
+@dataclass
+class IntervalShare(Measure):
+    """The share of intervals (e.g. each 30 minutes) whose ratio meets a goal — what schedulers watch,
+    since a good daily figure can hide bad hours. The ratio of an interval is Σ numerator ÷ Σ
+    denominator of its rows; intervals with an empty denominator are not counted. n = intervals."""
+
+    interval: "pd.Series"  #: the interval each row falls in (its start)
+    numerator: "pd.Series"
+    denominator: "pd.Series"
+    goal: float
+    of: str = "intervals"
+
+    def _parts(self) -> "pd.DataFrame":
+        import pandas as pd
+
+        den = _flag(self.denominator)
+        return pd.DataFrame({"num": _flag(self.numerator) & den, "den": den, "interval": self.interval})
+
+    def _met(self, keys: list["pd.Series"]) -> "pd.DataFrame":
+        parts = self._parts()
+        names = [f"_k{i}" for i in range(len(keys))]
+        frame = parts.assign(**{n: k.to_numpy() for n, k in zip(names, keys)})
+        sums = frame.groupby([*names, "interval"], dropna=False, sort=False, observed=True)[["num", "den"]].sum()
+        sums = sums[sums["den"] > 0]
+        return sums.assign(met=(sums["num"] / sums["den"]) >= self.goal)
+
+    def overall(self) -> Figure:
+        met = self._met([])
+        n = len(met)
+        if n == 0:
+            return Figure(value=None, n=0, note=f"no {self.of}")
+        hit = int(met["met"].sum())
+        return Figure(value=hit / n, n=n, numerator=float(hit), denominator=float(n))
+
+    def table(self, keys: list["pd.Series"]) -> "pd.DataFrame":
+        met = self._met(keys)
+        levels = list(range(len(keys)))
+        grouped = met["met"].groupby(level=levels, dropna=False, sort=False, observed=True)
+        hit, n = grouped.sum().astype("int64"), grouped.size()
+        if len(keys) == 1:
+            hit.index = hit.index.rename("_k0")
+            n.index = n.index.rename("_k0")
+        value = (hit / n).where(n > 0)
+        return _finish(n.to_frame("n"), value, n, hit, n)
+
+    def behind(self, direction: str, threshold: float | None) -> tuple["pd.Series", "pd.Series | None"]:
+        """The rows of the intervals that missed the goal."""
+        met = self._met([])
+        missed = set(met.index[~met["met"]])
+        return self.interval.isin(missed) & _flag(self.denominator), None
+
+    def partial(self, keys: list["pd.Series"]) -> "pd.DataFrame":
+        """Columns: keys, interval, num, den (sums per key combination and interval)."""
+        parts = self._parts()
+        names = [f"_k{i}" for i in range(max(len(keys), 1))]
+        frame = parts.assign(**{n: k.to_numpy() for n, k in zip(names, _keys_or_constant(keys, parts.index))})
+        return frame.groupby([*names, "interval"], dropna=False, sort=False, observed=True)[["num", "den"]] \
+            .sum().reset_index()
+
+    def combine(self, partials: "pd.DataFrame") -> "pd.DataFrame":
+        return _combine_sums(partials, ["num", "den"], extra=("interval",))
+
+    def _met_of(self, partials: "pd.DataFrame") -> "pd.DataFrame":
+        sums = self.combine(partials)
+        sums = sums[sums["den"] > 0]
+        return sums.assign(met=(sums["num"] / sums["den"]) >= self.goal)
+
+    def finish(self, partials: "pd.DataFrame", names: list[str]) -> "pd.DataFrame":
+        met = _indexed(self._met_of(partials).drop(columns="interval"), names)
+        grouped = met["met"].groupby(level=list(range(len(names))), dropna=False, sort=False, observed=True)
+        hit, n = grouped.sum().astype("int64"), grouped.size()
+        if len(names) == 1:
+            hit.index = hit.index.rename("_k0")
+            n.index = n.index.rename("_k0")
+        value = (hit / n).where(n > 0)
+        return _finish(n.to_frame("n"), value, n, hit, n)
+
+    def figure(self, partials: "pd.DataFrame") -> Figure:
+        met = self._met_of(partials)
+        n = len(met)
+        if n == 0:
+            return Figure(value=None, n=0, note=f"no {self.of}")
+        hit = int(met["met"].sum())
+        return Figure(value=hit / n, n=n, numerator=float(hit), denominator=float(n))

@@ -1,0 +1,1 @@
+"""History: every run's figures stored, rolled up, compared and exported."""

@@ -1,0 +1,1 @@
+"""The run: options and targets -> inputs -> engine -> verdicts, on pandas or Dask; inspect, details."""

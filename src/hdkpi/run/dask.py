@@ -1,0 +1,1380 @@
+"""``--engine dask``: the same KPI functions over inputs larger than one pandas frame, exactly.
+
+Nothing here approximates. The long form is docs/scale.md; in short:
+
+*Inputs.* Files, globs, directories or fsspec URLs (``s3://bucket/calls/*.csv``) of CSV (hdkpi's
+delimiters, optionally compressed) or Parquet. A CSV file is cut into blocks at line ends
+(``blocksize``; a compressed file is one block), a Parquet file into row groups. Each block goes
+through the same reader, preset conversion and :func:`hdkpi.ingest.normalise.normalise` as the pandas
+engine: every check is per row, so per block is exact — except duplicate ids and the date format
+of a column, which the pandas engine decides over a whole file; both get a global step below.
+
+*Pass 1 (scan).* Reads every block and keeps little: the ids seen more than once in a kind (a
+distributed ``value_counts``), the first and last anchor times (a span that covers the data, for
+the ``--every`` periods) and the date format each block's columns would be read with (they must
+agree within a file, else the run stops and says so).
+
+*Pass 2 (measure).* Reads and normalises every block again (pass 1 kept nothing of it, so a
+worker holds one block per running task). Rows whose id was seen twice are shuffled by id and resolved as the
+pandas engine does (first valid row of a file kept; a record in a later file wins), the others go
+straight on. Every KPI function runs on each block's rows (KPI functions are row-aligned) and
+its measure is reduced to partial statistics (:meth:`hdkpi.engine.measures.Measure.partial`). KPIs that
+look at other records of the same caller or requester (``call_fcr`` by repeat calls,
+``next_issue_avoidance``) run instead on partitions shuffled by that key, so each partition holds
+whole histories; any other KPI function that reads ``ctx.frames`` gets a no-data note, never a
+figure from part of the data. Partials are merged in a tree on the cluster
+(:meth:`~hdkpi.engine.measures.Measure.combine`) and finished on the client
+(:meth:`~hdkpi.engine.measures.Measure.finish`/:meth:`~hdkpi.engine.measures.Measure.figure`) into the same
+``list[Result]`` as :func:`hdkpi.engine.compute.compute`.
+
+*Surveys* (one row per answer: small) are read by the pandas engine on the client; the ticket or
+call dimensions they borrow (``join_surveys``) are fetched from the cluster in pass 2.
+
+Needs the optional extra: ``pip install 'hdkpi[dask]'``.
+"""
+
+from __future__ import annotations
+
+import logging
+import operator
+import warnings
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
+from dataclasses import dataclass, field, replace
+from pathlib import PurePosixPath
+from typing import TYPE_CHECKING, Any
+
+from ..engine.coverage import extent_of, mark, merge_extents
+from ..errors import InputError, NoData, UsageError
+from ..fields import ID_FIELD, SCHEMAS
+
+if TYPE_CHECKING:  # pragma: no cover
+    import pandas as pd
+
+    from ..engine.registry import KpiRef
+    from ..engine.select import Window
+    from ..engine.slicing import Periods, Slicing
+    from ..model import InputSummary, Report, Result
+
+DEFAULT_BLOCKSIZE = "64 MiB"  #: CSV bytes per block (about 600k call rows of the bench layout)
+#: KPIs that look at other records of the same person: (kind, the key whose whole history they need)
+HISTORY_KEYS = {"call_fcr": ("calls", "caller_id"), "next_issue_avoidance": ("tickets", "requester")}
+CSV_SUFFIXES = (".csv", ".tsv", ".txt")
+COMPRESSED = (".gz", ".bz2", ".xz", ".zst")
+PARQUET_SUFFIXES = (".parquet", ".pq")
+ANCHOR_INPUTS = ("resolution_seconds",)  #: fields an anchor time may be derived from
+_POSITION = ("_file", "_block", "_row")  #: where a normalised row came from (kept through the shuffles)
+
+
+def _require_dask() -> None:
+    try:
+        import dask.dataframe  # noqa: F401
+    except ImportError:
+        raise UsageError("--engine dask needs Dask: pip install 'hdkpi[dask]'") from None
+
+
+# -- inputs ------------------------------------------------------------------------------------
+
+def expand(paths: list[str]) -> list[str]:
+    """Files of the inputs: a glob or a directory becomes its data files, sorted by name (the order
+    decides which copy of a duplicated id wins, as the order of files does for the pandas engine)."""
+    import fsspec
+
+    out: list[str] = []
+    for path in paths:
+        fs, _, found = fsspec.get_fs_token_paths(path)
+        if not found:
+            raise InputError("no such file (nothing matches)", path=path)
+        files: list[str] = []
+        for item in found:
+            if fs.isdir(item):
+                files += sorted(f for f in fs.find(item) if _data_file(f))
+            else:
+                files.append(item)
+        if not files:
+            raise InputError("no CSV or Parquet file in it", path=path)
+        protocol = fs.protocol if isinstance(fs.protocol, str) else fs.protocol[0]
+        if protocol not in ("file", "local"):
+            out += [fs.unstrip_protocol(f) for f in files]
+        elif len(found) == 1 and not fs.isdir(found[0]) and not any(c in path for c in "*?["):
+            out.append(path)  # a file named as such: reported as the user wrote it
+        else:
+            import os
+
+            out += [f if os.path.isabs(path) else os.path.relpath(f) for f in files]
+    return out
+
+
+def _data_file(name: str) -> bool:
+    lower = name.lower()
+    for suffix in COMPRESSED:
+        if lower.endswith(suffix):
+            lower = lower[: -len(suffix)]
+    return lower.endswith(CSV_SUFFIXES + PARQUET_SUFFIXES) and not PurePosixPath(name).name.startswith((".", "_"))
+
+
+@dataclass
+class Source:
+    """One input file as the workers read it."""
+
+    number: int
+    path: str
+    kind: str
+    fmt: str  #: csv | parquet
+    header: list[str]
+    delimiter: str
+    preset: Any
+    mapping: dict[str, str]
+    tz: str
+    dayfirst: bool | None
+    given: set[str]  #: canonical fields the file provides (not derived)
+    encoding: str = "utf-8"
+    compression: str | None = None
+    header_line: bytes = b""  #: the header line as written, put before every block after the first
+    blocks: int = 0  #: how many pieces (Inputs.pieces holds them: no Dask object inside a Source)
+    scan_columns: list[str] | None = None  #: the columns pass 1 reads (None: all)
+    meta: Any = None  #: the normalised frame of the file's first rows, empty (the columns and types)
+
+
+@dataclass
+class Inputs:
+    """What was found in the inputs: sources by kind, and surveys as a pandas frame."""
+
+    sources: list[Source]
+    meta: dict[str, "pd.DataFrame"]  #: per kind: the union of the files' columns, no rows
+    pieces: dict[int, list[Any]] = field(default_factory=dict)  #: per source: delayed CSV bytes or row groups
+    paths: list[str] = field(default_factory=list)  #: every input file, in the order given
+    headers: dict[str, list[str]] = field(default_factory=dict)  #: every input file's columns
+    surveys: "pd.DataFrame | None" = None
+    survey_summaries: list["InputSummary"] = field(default_factory=list)
+    survey_datasets: list[Any] = field(default_factory=list)
+
+    def of(self, kind: str) -> list[Source]:
+        return [s for s in self.sources if s.kind == kind]
+
+    @property
+    def kinds(self) -> list[str]:
+        return [k for k in SCHEMAS if k in self.meta]
+
+    def frames(self) -> dict[str, "pd.DataFrame"]:
+        """Frames with the columns of the inputs and no rows (surveys: the real frame), for
+        choosing KPIs and checking ``--by`` as the pandas engine does."""
+        frames = {k: m for k, m in self.meta.items() if k != "surveys"}
+        if self.surveys is not None:
+            frames["surveys"] = self.surveys
+        return frames
+
+
+def open_inputs(paths: list[str], *, kind: str | None = None, mapping_for: Any = None, tz: str = "UTC",
+                preset: str | None = None, dayfirst: bool | None = None,
+                blocksize: int | str | None = DEFAULT_BLOCKSIZE, survey_loader: Any = None) -> Inputs:
+    """Look at every input file (its first 64 KiB) and plan its blocks; nothing is read in full.
+
+    ``mapping_for(kind)`` gives canonical field → column for a kind (None: no map) — the pipeline's
+    ``file_mapping``. ``survey_loader(paths, columns)`` loads survey files (whose columns are
+    ``columns``) with the pandas engine, as a list of Datasets; without it survey files are refused.
+    """
+    _require_dask()
+    from ..ingest.normalise import detect_kind
+
+    blocksize = _blocksize(blocksize)
+    mapping_for = mapping_for or (lambda k: {})
+    sources: list[Source] = []
+    pieces: dict[int, list[Any]] = {}
+    survey_paths: list[str] = []
+    files = expand(paths)
+    headers: dict[str, list[str]] = {}
+    for path in files:
+        head, header, delimiter, encoding, compression, fmt, header_line = _peek(path)
+        headers[path] = header
+        chosen = _preset(path, header, head, preset)
+        found = kind or chosen.kind or detect_kind(header, mapping_for(None))
+        if found is None:
+            found = next((k for k in SCHEMAS if detect_kind(header, mapping_for(k)) == k), None)
+        if found is None:
+            raise InputError("unknown layout: it has no offered_at (calls), ticket_id + created_at (tickets) or "
+                             f"responded_at (surveys) column; columns seen: {', '.join(header[:20])}; use --map "
+                             "FIELD=COLUMN or force --kind", path=path)
+        if found == "surveys":
+            survey_paths.append(path)
+            continue
+        chosen = chosen.with_map(mapping_for(found))  # --map/columns: win over a mapping preset's columns
+        source = Source(number=len(sources), path=path, kind=found, fmt=fmt, header=header, delimiter=delimiter,
+                        preset=chosen, mapping=chosen.unmapped(mapping_for(found)), tz=tz, dayfirst=dayfirst,
+                        given=set(), encoding=encoding, compression=compression, header_line=header_line)
+        pieces[source.number] = _plan_pieces(source, blocksize)
+        source.blocks = len(pieces[source.number])
+        _first_rows(source, head)
+        sources.append(source)
+    meta: dict[str, pd.DataFrame] = {}
+    for k in SCHEMAS:
+        group = [s for s in sources if s.kind == k]
+        if group:
+            meta[k] = _union_meta([s.meta for s in group])
+    inputs = Inputs(sources=sources, meta=meta, pieces=pieces, paths=files, headers=headers)
+    if survey_paths:
+        if survey_loader is None:
+            raise UsageError("surveys with --engine dask: give the survey files with the calls or tickets "
+                             "(they are read on the client)")
+        from .pipeline import combine
+
+        columns = {c for p in survey_paths for c in headers[p]}
+        datasets = [d for d in survey_loader(survey_paths, columns) if d.kind == "surveys"]
+        inputs.surveys = combine(datasets).get("surveys")
+        inputs.survey_datasets = datasets
+        inputs.survey_summaries = [d.summary for d in datasets]
+    return inputs
+
+
+def _blocksize(value: int | str | None) -> int | None:
+    """Bytes per CSV block: an int, or text such as 64MiB; 0, none or whole: one block per file."""
+    from dask.utils import parse_bytes
+
+    if value is None or (isinstance(value, str) and value.strip().lower() in ("0", "none", "whole", "")):
+        return None
+    try:
+        size = parse_bytes(value) if isinstance(value, str) else int(value)
+    except (ValueError, TypeError):
+        raise UsageError(f"--blocksize {value!r}: write a size such as 64MiB or 256MB, or 0 for whole files") from None
+    return size or None
+
+
+def _peek(path: str) -> tuple[str, list[str], str, str, str | None, str, bytes]:
+    """(head text, header, delimiter, encoding, compression, format, header line bytes) of a file."""
+    import csv
+
+    import fsspec
+
+    from ..ingest.load import _check_header, _decode, _looks_binary, _sniff_delimiter, detect_encoding
+
+    lower = path.lower()
+    compression = next((c.lstrip(".") for c in COMPRESSED if lower.endswith(c)), None)
+    compression = {"gz": "gzip", "zst": "zstd"}.get(compression, compression)
+    if lower.endswith(PARQUET_SUFFIXES):
+        import pyarrow.parquet as pq
+
+        with fsspec.open(path, "rb") as f:
+            names = [str(n).strip() for n in pq.ParquetFile(f).schema_arrow.names]
+        header = _check_header(names, path)
+        return ",".join(header), header, "parquet", "utf-8", None, "parquet", b""
+    if lower.endswith((".xlsx", ".jsonl", ".ndjson", ".zip")):
+        raise UsageError(f"{path}: --engine dask reads CSV and Parquet; convert it, or use --engine pandas")
+    with fsspec.open(path, "rb", compression="infer" if compression else None) as f:
+        raw = f.read(1 << 16)
+    if _looks_binary(raw):
+        raise InputError("not a text export (binary content); export it as CSV", path=path)
+    encoding = detect_encoding(raw)
+    text = _decode(raw, encoding)
+    first = text.splitlines()[0] if text.strip() else ""
+    if not first.strip():
+        raise InputError("the file is empty (no header line); export it again with column headers", path=path)
+    delimiter = _sniff_delimiter(first)
+    header = _check_header([h.strip() for h in next(csv.reader([first], delimiter=delimiter))], path)
+    end = raw.find(b"\n")
+    header_line = raw[: end + 1] if end >= 0 else raw + b"\n"
+    return text, header, delimiter, encoding, compression, "csv", header_line
+
+
+def _preset(path: str, header: list[str], head: str, wanted: str | None) -> Any:
+    """The file's preset; only presets that convert row by row can run per block."""
+    from ..ingest.presets import detect_preset, get_preset
+    from ..ingest.presets.base import GenericPreset
+    from ..ingest.presets.mapping import MappingPreset
+
+    if wanted:
+        chosen = get_preset(wanted)
+    else:
+        chosen, _ = detect_preset(header, head)
+        chosen = chosen or get_preset("generic")
+    if not isinstance(chosen, (GenericPreset, MappingPreset)):
+        raise UsageError(f"{path}: the {chosen.name} preset combines rows of a record (events, legs); --engine "
+                         "dask converts block by block and cannot. Use --engine pandas, or convert the export "
+                         "to canonical columns first")
+    return chosen
+
+
+def _plan_pieces(source: Source, blocksize: int | str | None) -> list[Any]:
+    """CSV: blocks of whole lines (dask.bytes.read_bytes); Parquet: one piece per row group."""
+    if source.fmt == "parquet":
+        import fsspec
+        import pyarrow.parquet as pq
+
+        with fsspec.open(source.path, "rb") as f:
+            groups = pq.ParquetFile(f).metadata.num_row_groups
+        return [[g] for g in range(groups)] or [[]]
+    from dask.bytes import read_bytes
+
+    whole = source.compression is not None or source.encoding.lower().startswith("utf-16") or not blocksize
+    _, blocks = read_bytes(source.path, delimiter=None if whole else b"\n", blocksize=None if whole else blocksize,
+                           sample=False, compression=source.compression)
+    return blocks[0]
+
+
+def _first_rows(source: Source, head: str) -> None:
+    """The file's columns and types: its first rows normalised (``meta``), and the fields it gives."""
+    import pandas as pd
+
+    from ..ingest.load import RawTable, _read_csv
+    from ..ingest.normalise import normalise, resolve_columns
+    from ..ingest.presets.base import GenericPreset
+
+    if source.fmt == "parquet":
+        frame = pd.DataFrame({h: pd.Series([], dtype="str") for h in source.header})
+        raw = RawTable(path=source.path, frame=frame, header=source.header, delimiter="parquet")
+    else:
+        text = head.encode("utf-8")
+        text = text[: text.rfind(b"\n") + 1] if b"\n" in text else text + b"\n"
+        table = _read_csv(text, source.path, source.header, source.delimiter, "utf-8")
+        frame = table.to_pandas()
+        frame.columns = source.header
+        frame.index = range(1, len(frame) + 1)
+        raw = RawTable(path=source.path, frame=frame.head(200), header=source.header, delimiter=source.delimiter)
+    for dayfirst in (source.dayfirst, True):  # first rows all ambiguous: either order gives the types
+        try:
+            with _dayfirst(dayfirst):
+                converted = source.preset.convert(raw, source.tz)
+                dataset = normalise(converted.table, kind=source.kind, mapping=source.mapping, tz=source.tz)
+            break
+        except InputError:
+            if dayfirst is True:
+                raise
+    source.given = set(resolve_columns(converted.table, source.kind, source.mapping))
+    source.meta = dataset.frame.iloc[:0]
+    if isinstance(source.preset, GenericPreset):  # pass 1 reads the id, the dates and what anchors derive from
+        from ..engine.slicing import ANCHORS
+
+        columns = resolve_columns(raw, source.kind, source.mapping)
+        wanted = {f.name for f in SCHEMAS[source.kind] if f.required or f.type == "datetime" or f.name in ANCHORS
+                  or f.name in ANCHOR_INPUTS or f.name == ID_FIELD[source.kind]}
+        chosen = {columns[f] for f in wanted if f in columns}
+        source.scan_columns = [h for h in source.header if h in chosen]
+
+
+def _union_meta(metas: list["pd.DataFrame"]) -> "pd.DataFrame":
+    """The columns of all files of a kind (first file's order, then new ones), typed by the first
+    file that has them."""
+    import pandas as pd
+
+    columns: dict[str, Any] = {}
+    for meta in metas:
+        for name, dtype in meta.dtypes.items():
+            columns.setdefault(name, dtype)
+    return pd.DataFrame({n: pd.Series([], dtype=d) for n, d in columns.items()})
+
+
+@contextmanager
+def _dayfirst(value: bool | None) -> Iterator[None]:
+    from ..ingest.presets.dates import PREFERRED_DAYFIRST
+
+    token = PREFERRED_DAYFIRST.set(value)
+    try:
+        yield
+    finally:
+        PREFERRED_DAYFIRST.reset(token)
+
+
+# -- worker side: one block ----------------------------------------------------------------------
+
+def _read_block(source: Source, piece: Any, number: int, only: list[str] | None = None) -> Any:
+    """A block as text cells (a RawTable), read by the pandas engine's own readers; ``only``: just
+    these columns (a block's rows are still all there)."""
+    from ..ingest.load import RawTable, _as_text_table, _read_csv
+
+    if source.fmt == "parquet":
+        import fsspec
+        import pyarrow.parquet as pq
+
+        with fsspec.open(source.path, "rb") as f:
+            file = pq.ParquetFile(f)
+            names = file.schema_arrow.names
+            columns = None if only is None else [names[source.header.index(h)] for h in only]
+            table = file.read_row_groups(piece, columns=columns)
+        return _as_text_table(table, source.path, "parquet")
+    data = piece if number == 0 else source.header_line + piece
+    if number > 0 and not piece.strip():
+        data = source.header_line
+    if only is None:
+        table = _read_csv(data, source.path, source.header, source.delimiter, source.encoding)
+    else:
+        table = _read_csv_columns(data, source, only)
+    header = source.header if only is None else only
+    frame = table.to_pandas()
+    frame.columns = header
+    frame.index = range(1, len(frame) + 1)
+    return RawTable(path=source.path, frame=frame, header=header, delimiter=source.delimiter)
+
+
+def _read_csv_columns(data: bytes, source: Source, only: list[str]) -> Any:
+    """load._read_csv's reading (every cell text, empty = missing), of some columns only."""
+    import io
+
+    import pyarrow as pa
+    from pyarrow import csv as pacsv
+
+    from ..ingest.load import BLOCK_BYTES
+
+    names = [f"c{i}" for i in range(len(source.header))]
+    wanted = [names[source.header.index(h)] for h in only]
+    encoding = "utf8" if source.encoding.lower().replace("-", "") == "utf8" else source.encoding
+    try:
+        return pacsv.read_csv(
+            io.BytesIO(data),
+            read_options=pacsv.ReadOptions(column_names=names, skip_rows=1, block_size=BLOCK_BYTES, encoding=encoding),
+            parse_options=pacsv.ParseOptions(delimiter=source.delimiter, newlines_in_values=True),
+            convert_options=pacsv.ConvertOptions(column_types={n: pa.string() for n in wanted}, null_values=[""],
+                                                 strings_can_be_null=True, quoted_strings_can_be_null=True,
+                                                 include_columns=wanted))
+    except pa.ArrowException:  # let the full reader say what is wrong, as the pandas engine would
+        from ..ingest.load import _read_csv
+
+        return _read_csv(data, source.path, source.header, source.delimiter, source.encoding).select(wanted)
+
+
+def _date_decisions(source: Source, raw: Any, table: Any) -> dict[str, str | None]:
+    """How each date column of this block would be read (ISO, epoch, or the strftime format
+    guessed from its values): the pandas engine decides once per file, so the blocks must agree."""
+    from ..ingest.normalise import _clean_text, resolve_columns
+    from ..ingest.presets.mapping import MappingPreset
+
+    decisions: dict[str, str | None] = {}
+    columns = resolve_columns(table, source.kind, source.mapping)
+    for f in SCHEMAS[source.kind]:
+        if f.type == "datetime" and f.name in columns:
+            decisions[f.name] = _decide(_clean_text(table.frame[columns[f.name]]), source, source.dayfirst,
+                                        columns[f.name])
+    if isinstance(source.preset, MappingPreset):
+        by_name = {h.strip().lower(): h for h in raw.header}
+        kinds = {f.name: f.type for f in SCHEMAS[source.kind]}
+        for name, rule in source.preset.fields.items():
+            column = rule.find(by_name)
+            if column is not None and kinds.get(name) == "datetime" and rule.date_format is None:
+                text = raw.frame[column].astype("str").str.strip()
+                text = text.mask(text.isin(source.preset.missing) | text.eq("") | raw.frame[column].isna())
+                decisions[name] = _decide(text, source, source.preset.dayfirst, column)
+    return decisions
+
+
+def _decide(text: "pd.Series", source: Source, dayfirst: bool | None, column: str) -> str | None:
+    """The branch :func:`hdkpi.ingest.presets.dates.to_iso` takes for these values (None: no values)."""
+    from ..ingest.presets import dates
+
+    present = text.dropna()
+    if present.empty:
+        return None
+    sample = present.head(dates.SAMPLE).astype(str).str.strip()
+    if sample.str.match(dates._ISO).mean() > 0.5:
+        return "ISO 8601"
+    if sample.str.match(dates._EPOCH).all():
+        return "epoch milliseconds" if sample.str.len().max() >= 13 else "epoch seconds"
+    if dayfirst is None:
+        dayfirst = source.dayfirst
+    try:
+        return dates._guess(present.astype(str).str.strip(), column=column, path=source.path, dayfirst=dayfirst) \
+            or "not a date"
+    except InputError as exc:
+        return "error: " + exc.message
+
+
+def _scan(source: Source, piece: Any, number: int, window: "Window") -> dict[str, Any]:
+    """Pass 1 of a block: ids (text as normalise cleans it), the anchor times' first and last
+    (over the rows that pass the checks of the anchor fields — a superset of the rows used) and
+    the date decisions."""
+    import pandas as pd
+
+    from ..engine.slicing import ANCHORS
+    from ..ingest.load import RawTable
+    from ..ingest.normalise import _clean_text, normalise, resolve_columns
+
+    with _dayfirst(source.dayfirst):
+        raw = _read_block(source, piece, number, source.scan_columns)
+        table = source.preset.convert(raw, source.tz).table
+        decisions = _date_decisions(source, raw, table)
+        columns = resolve_columns(table, source.kind, source.mapping)
+        id_field = ID_FIELD[source.kind]
+        ids = None
+        if id_field in columns:
+            ids = _clean_text(table.frame[columns[id_field]]).dropna().rename("id").reset_index(drop=True)
+        if any(d is not None and d.startswith("error: ") for d in decisions.values()):
+            return {"read": len(raw.frame), "decisions": decisions, "span": {}, "ids": ids}  # _check_dates says
+        wanted = [f.name for f in SCHEMAS[source.kind] if f.required or f.name in ANCHORS or f.name in ANCHOR_INPUTS]
+        keep = {f: columns[f] for f in wanted if f in columns}
+        frame = pd.DataFrame({f: table.frame[c] for f, c in keep.items()}, index=table.frame.index)
+        if id_field in frame:  # row numbers: no duplicate check here (pass 2 does it on full rows)
+            frame[id_field] = frame.index.astype("str")
+        light = normalise(RawTable(path=source.path, frame=frame, header=list(frame.columns),
+                                   delimiter=table.delimiter), kind=source.kind, tz=source.tz)
+    return {"read": len(raw.frame), "decisions": decisions, "span": _span_of(light.frame, window), "ids": ids}
+
+
+def _span_of(frame: "pd.DataFrame", window: "Window") -> dict[str, tuple[Any, Any]]:
+    """First and last time of each anchor column inside the window (as period_span looks)."""
+    from ..engine.slicing import ANCHORS
+
+    out = {}
+    for name in ANCHORS:
+        if name in frame:
+            column = frame[name]
+            if window.start is not None:
+                column = column[column >= window.start]
+            if window.end is not None:
+                column = column[column < window.end]
+            if column.notna().any():
+                out[name] = (column.min(), column.max())
+    return out
+
+
+def _merge_spans(spans: list[dict[str, tuple[Any, Any]]]) -> dict[str, tuple[Any, Any]]:
+    out: dict[str, tuple[Any, Any]] = {}
+    for span in spans:
+        for name, (lo, hi) in span.items():
+            if name in out:
+                lo, hi = min(lo, out[name][0]), max(hi, out[name][1])
+            out[name] = (lo, hi)
+    return out
+
+
+def _conform(frame: "pd.DataFrame", meta: "pd.DataFrame") -> "pd.DataFrame":
+    """A block's normalised rows with the columns and types of its kind (missing columns empty)."""
+    import pandas as pd
+
+    out = {}
+    for name, dtype in meta.dtypes.items():
+        if name in frame:
+            column = frame[name]
+            out[name] = column if column.dtype == dtype else column.astype(dtype)
+        else:
+            out[name] = pd.Series(pd.array([None] * len(frame), dtype=dtype), index=frame.index)
+    return pd.DataFrame(out, index=frame.index)
+
+
+def _prepare(source: Source, piece: Any, number: int, meta: "pd.DataFrame", candidates: Any) -> dict[str, Any]:
+    """Pass 2 of a block: normalised rows (``clean``: ids seen once; ``cand``: ids seen twice, with
+    their position for the exact duplicate rule) and the block's row accounting."""
+    from ..ingest.normalise import normalise
+    from .pipeline import account_preset
+
+    with _dayfirst(source.dayfirst):
+        raw = _read_block(source, piece, number)
+        converted = source.preset.convert(raw, source.tz)
+        dataset = normalise(converted.table, kind=source.kind, mapping=source.mapping, tz=source.tz)
+        account_preset(dataset, source.preset, converted)
+    frame = _conform(dataset.frame, meta)
+    frame["_file"], frame["_block"], frame["_row"] = source.number, number, frame.index.to_numpy()
+    frame = frame.reset_index(drop=True)
+    id_field = ID_FIELD[source.kind]
+    if candidates is not None and len(candidates) and id_field in source.given:
+        twice = frame[id_field].isin(candidates).to_numpy()
+        clean, cand = frame[~twice], frame[twice]
+    else:
+        clean, cand = frame, frame.iloc[:0]
+    return {"clean": clean, "cand": cand, "summary": dataset.summary, "read": len(raw.frame)}
+
+
+def _resolve(part: "pd.DataFrame", id_field: str, across_files: bool) -> "pd.DataFrame":
+    """The duplicate rule on all copies of some ids (a shuffled partition): the first copy of a
+    file is kept (``duplicate`` for the others) and, when every file gives the id, a copy in a
+    later file wins (``also in a later file``). Column ``_reject``: the reason, missing when kept."""
+    import pandas as pd
+
+    part = part.sort_values(list(_POSITION), kind="stable")
+    first = ~part.duplicated([id_field, "_file"], keep="first")
+    reason = pd.Series(pd.NA, index=part.index, dtype="object")
+    reason[~first] = f"{id_field}: duplicate"
+    if across_files:
+        last = part.groupby(id_field, sort=False)["_file"].transform("max")
+        reason[first & (part["_file"] < last)] = f"{id_field}: also in a later file"
+    return part.assign(_reject=reason.astype("str"))
+
+
+# -- worker side: KPI partials -------------------------------------------------------------------
+
+class CrossRecords(Exception):
+    """A KPI function asked for records other than its rows (``ctx.frames``) where the engine has none."""
+
+    def __init__(self, kind: str) -> None:
+        self.kind = kind
+        super().__init__(kind)
+
+
+class _Frames(Mapping):
+    """``ctx.frames`` on the dask engine: only the frames that are complete where the KPI runs."""
+
+    def __init__(self, provided: dict[str, Any], kinds: tuple[str, ...]) -> None:
+        self.provided, self.kinds = provided, kinds
+
+    def __getitem__(self, kind: str) -> Any:
+        if kind in self.provided:
+            return self.provided[kind]
+        if kind in self.kinds:
+            raise CrossRecords(kind)
+        raise KeyError(kind)
+
+    def get(self, kind: str, default: Any = None) -> Any:
+        try:
+            return self[kind]
+        except KeyError:
+            return default
+
+    def __contains__(self, kind: object) -> bool:
+        return kind in self.provided or kind in self.kinds
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(dict.fromkeys([*self.provided, *self.kinds]))
+
+    def __len__(self) -> int:
+        return len(set(self.provided) | set(self.kinds))
+
+
+@dataclass
+class Job:
+    """One KPI over one window and slicing (the report's own, or a per-segment target's)."""
+
+    number: int
+    ref: "KpiRef"
+    window: "Window"
+    slicing: "Slicing"
+    kind: str  #: the frame it runs on
+    anchor: str
+    history: str | None = None  #: the key its partitions are shuffled by (whole histories)
+    template: Any = None  #: the measure of the KPI on no rows: its parameters, method, notes
+    note: str | None = None  #: why it has no figure (template None)
+    every: bool = False  #: with period breakdowns
+
+
+@dataclass
+class Plan:
+    """What every task needs: the jobs, the settings, the periods of pass 1, survey answers."""
+
+    jobs: list[Job]
+    settings: dict[str, Any]
+    periods: "Periods | None"  #: periods over the span of pass 1 (may start or end earlier)
+    provided: dict[str, Any]  #: frames a KPI may read whole (surveys answers for survey_response_rate)
+    kinds: tuple[str, ...]
+    window: "Window"  #: the report's window (the span of the periods is taken inside it)
+    lookups: dict[str, Any] = field(default_factory=dict)  #: kind → ids whose dimensions surveys borrow
+
+
+def _evaluate(job: Job, frame: "pd.DataFrame", plan: Plan, provided: dict[str, Any]) -> dict[str, "pd.DataFrame"]:
+    """The partials of one job over some complete rows (cut to the window here): only the finest
+    breakdown (``fine``: by the --by keys and the period position) — the overall figure, the groups
+    and the periods are coarsenings of it, made on the client (measures.coarsen) — and, for a
+    snapshot per period, its open/closed buckets (``at``)."""
+    from ..engine.compute import _group_keys
+    from ..engine.measures import Snapshot
+    from ..engine.registry import KpiContext
+
+    ref, slicing = job.ref, job.slicing
+    if job.anchor != "snapshot" and not job.window.unbounded:
+        frame = frame.loc[job.window.mask(frame[job.anchor])]
+    ctx = KpiContext(settings=plan.settings, window=job.window, frames=_Frames(provided, plan.kinds),
+                     periods=plan.periods if job.every else None, tz=slicing.tz, calendar=slicing.calendar,
+                     business=ref.business)
+    measure = ref.kpi.fn(frame, ctx, **ref.kwargs)
+    keys = _group_keys(frame, job.anchor, ref, slicing)[0] if slicing.active else []
+    out = {}
+    if _with_periods(job, plan.periods):
+        if isinstance(measure, Snapshot):
+            out["at"] = measure.partial_at(keys, plan.periods.ends)
+        else:
+            keys = [*keys, plan.periods.position(frame[job.anchor])]
+    out["fine"] = measure.partial(keys)
+    return out
+
+
+def _with_periods(job: Job, periods: "Periods | None") -> bool:
+    return job.every and periods is not None and len(periods) > 0
+
+
+def _partials(frame: "pd.DataFrame", kind: str, plan: Plan, history: str | None) -> dict[str, Any]:
+    """Partials of every job of this kind over a block (``history`` None) or over a partition
+    shuffled by ``history``; blocks also give their anchors' span and the rows surveys borrow from."""
+    out: dict[str, Any] = {"partials": {}, "nodata": {}, "span": {}, "lookup": {}}
+    frame = frame.drop(columns=[c for c in (*_POSITION, "_reject") if c in frame.columns]).reset_index(drop=True)
+    if history is None:
+        out["span"] = {kind: _span_of(frame, plan.window)}
+        out["extent"] = {kind: extent_of(frame, kind)}  # the kind's first and last time (hdkpi.engine.coverage)
+        ids = plan.lookups.get(kind)
+        if ids is not None:
+            from .pipeline import JOINED_FIELDS
+
+            key = ID_FIELD[kind]
+            columns = [key, *[c for c in JOINED_FIELDS if c in frame.columns]]
+            out["lookup"][kind] = frame.loc[frame[key].isin(ids), columns]
+    for job in plan.jobs:
+        if job.kind != kind or job.history != history:
+            continue
+        provided = dict(plan.provided)
+        if history is not None:
+            provided[kind] = frame
+        try:
+            parts = _evaluate(job, frame, plan, provided)
+        except NoData as exc:
+            out["nodata"][job.number] = exc.reason
+            continue
+        except CrossRecords as exc:
+            out["nodata"][job.number] = _cross_note(job, exc.kind)
+            continue
+        for breakdown, part in parts.items():
+            out["partials"][(job.number, breakdown)] = part
+    return out
+
+
+def _combiner(plan: Plan, key: tuple[int, str]) -> Any:
+    template = plan.jobs[key[0]].template
+    return template.combine_at if key[1] == "at" else template.combine
+
+
+def _merge(plan: Plan, *outs: dict[str, Any]) -> dict[str, Any]:
+    """Several tasks' partials as one: concatenated and combined per job and breakdown."""
+    import pandas as pd
+
+    from ..engine.measures import concat_partials
+
+    merged: dict[str, Any] = {"partials": {}, "nodata": {}, "span": {}, "lookup": {}}
+    pieces: dict[tuple[int, str], list[pd.DataFrame]] = {}
+    lookups: dict[str, list[pd.DataFrame]] = {}
+    spans: dict[str, list[dict]] = {}
+    for out in outs:
+        for key, part in out["partials"].items():
+            pieces.setdefault(key, []).append(part)
+        for number, reason in out["nodata"].items():
+            merged["nodata"].setdefault(number, reason)
+        for kind, span in out["span"].items():
+            spans.setdefault(kind, []).append(span)
+        for kind, extent in out.get("extent", {}).items():
+            merged.setdefault("extent", {})[kind] = merge_extents(merged.get("extent", {}).get(kind), extent)
+        for kind, rows in out["lookup"].items():
+            lookups.setdefault(kind, []).append(rows)
+    for key, parts in pieces.items():
+        whole = concat_partials(parts)
+        merged["partials"][key] = _combiner(plan, key)(whole) if len(parts) > 1 else whole
+    merged["span"] = {kind: _merge_spans(s) for kind, s in spans.items()}
+    merged["lookup"] = {kind: pd.concat(rows, ignore_index=True) for kind, rows in lookups.items()}
+    return merged
+
+
+def _tree(plan_task: Any, outs: list[Any], fan_in: int = 8) -> Any:
+    """Merge task outputs in a tree (at most ``fan_in`` at a time), on the cluster."""
+    from dask import delayed
+
+    merge = delayed(_merge, pure=True)
+    if not outs:
+        return delayed(_merge)(plan_task)
+    while len(outs) > 1:
+        outs = [merge(plan_task, *outs[i:i + fan_in]) for i in range(0, len(outs), fan_in)]
+    return outs[0]
+
+
+def _cross_note(job: Job, kind: str) -> str:
+    return (f"{job.ref.kpi.name} looks at other {kind} records than its own rows (ctx.frames), which "
+            "--engine dask gives a KPI only for call_fcr and next_issue_avoidance; use --engine pandas")
+
+
+# -- the client: plan, two passes, finish --------------------------------------------------------
+
+@dataclass(frozen=True)
+class JobSpec:
+    """A computation asked of :func:`compute_jobs`: KPIs over a window, broken down by ``slicing``
+    (only the first spec may have ``--every`` periods)."""
+
+    refs: tuple["KpiRef", ...]
+    window: "Window"
+    slicing: "Slicing"
+
+
+@dataclass
+class Computed:
+    """What :func:`compute_jobs` gives back."""
+
+    results: list[list["Result"]]  #: per spec, in the order of compute.compute
+    summaries: list["InputSummary"]  #: row accounting per input file, in the order of the files
+    periods: "Periods | None"  #: the --every periods of the data (the pandas engine's)
+    frames: dict[str, "pd.DataFrame"]  #: per kind: the first and last anchor times (for period_span)
+
+
+@contextmanager
+def connect(scheduler: str | None = None, *, workers: int | None = None) -> Iterator[Any]:
+    """A Dask client: ``None`` or ``local`` starts a local cluster for this run (one worker
+    process per core); an address (``tcp://host:8786``) connects to a running scheduler;
+    ``synchronous``/``threads``/``processes`` use Dask's single-machine schedulers."""
+    _require_dask()
+    if scheduler in ("synchronous", "threads", "processes"):
+        yield scheduler
+        return
+    from distributed import Client, LocalCluster
+
+    if scheduler in (None, "", "local"):
+        with LocalCluster(n_workers=workers, dashboard_address=":0") as cluster, Client(cluster) as client:
+            yield client
+        return
+    with Client(scheduler) as client:
+        yield client
+
+
+def compute_jobs(specs: list[JobSpec], inputs: Inputs, settings: dict[str, Any], client: Any = None) -> Computed:
+    """Every spec's results in two passes over the data (see the module's docstring).
+
+    ``client``: a ``distributed.Client``, a scheduler name (``synchronous``, ``threads``) or None
+    (Dask's default: the last client made, else threads)."""
+    _require_dask()
+    import dask
+
+    logging.getLogger("distributed.shuffle._scheduler_plugin").setLevel(logging.ERROR)  # "shuffle initialized"
+    if any(spec.slicing.every for spec in specs[1:]):
+        raise ValueError("only the first spec may have --every periods")
+    window = specs[0].window
+    every = specs[0].slicing if specs[0].slicing.every else None
+    scans, candidates = _pass_one(inputs, window, client)
+    loose = _periods(_span_frames(inputs, scans, window), window, every)
+    plan = _plan(specs, inputs, settings, loose, window)
+    _ship_plugins(plan)
+    plan_task = dask.delayed(plan, pure=True)
+    final, summaries, losers = _pass_two(inputs, plan, plan_task, candidates)
+    merged, summaries, losers = dask.compute(final, summaries, losers, scheduler=client)
+    frames = _exact_frames(inputs, merged["span"], window)
+    periods = _periods(frames, window, every)
+    surveys = _joined_surveys(inputs, merged["lookup"])
+    meta_frames = inputs.frames()
+    finished = [_finish_job(job, merged, meta_frames, frames, periods, loose, surveys, settings)
+                for job in plan.jobs]
+    if every is not None:  # periods outside a kind's data: no-data; partly covered: partial (as compute())
+        extents = {**merged.get("extent", {}), "surveys": extent_of(inputs.surveys, "surveys")
+                   if inputs.surveys is not None else None}
+        mark([r for rows in finished[:len(specs[0].refs)] for r in rows], list(specs[0].refs), meta_frames,
+             window, periods, every.tz, extents)
+    results: list[list[Result]] = []
+    number = 0
+    for spec in specs:
+        rows: list[Result] = []
+        for _ in spec.refs:
+            rows += finished[number]
+            number += 1
+        results.append(rows)
+    accounts = _accounts(inputs, summaries, losers) + inputs.survey_summaries
+    order = {path: i for i, path in enumerate(inputs.paths)}
+    accounts.sort(key=lambda s: order.get(s.path, len(order)))
+    return Computed(results=results, summaries=accounts, periods=periods, frames=frames)
+
+
+def _ship_plugins(plan: Plan) -> None:
+    """KPIs of ``--plugin FILE`` travel to the workers by value (workers cannot import the file's
+    module); installed plugins (entry points) must be installed on the workers too."""
+    import sys
+
+    import cloudpickle
+
+    for job in plan.jobs:
+        fn = job.ref.kpi.fn
+        module = sys.modules.get(getattr(fn, "__module__", "") or "")
+        if module is not None and module.__name__.startswith("hdkpi_plugin_"):
+            cloudpickle.register_pickle_by_value(module)
+            job.ref = replace(job.ref, kpi=replace(job.ref.kpi, fn=_ByValue(fn)))
+
+
+class _ByValue:
+    """A function pickled with its code (Dask's pickling would name its module instead)."""
+
+    def __init__(self, fn: Any) -> None:
+        self.fn = fn
+
+    def __call__(self, *args: Any, **kwargs: Any) -> Any:
+        return self.fn(*args, **kwargs)
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        import cloudpickle
+
+        return _ByValue, (_Loads(cloudpickle.dumps(self.fn)),)
+
+
+class _Loads:
+    def __init__(self, data: bytes) -> None:
+        self.data = data
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        import cloudpickle
+
+        return cloudpickle.loads, (self.data,)
+
+
+def _pass_one(inputs: Inputs, window: "Window", scheduler: Any) -> tuple[list[list[dict]], dict[str, Any]]:
+    """Ids seen more than once per kind, each block's anchor span and date decisions."""
+    import dask
+    import dask.dataframe as dd
+    import pandas as pd
+    from dask import delayed
+
+    scan = delayed(_scan, pure=True)
+    tasks = [[scan(s, piece, n, window) for n, piece in enumerate(inputs.pieces[s.number])] for s in inputs.sources]
+    small = [[delayed(_without_ids, pure=True)(t) for t in per_file] for per_file in tasks]
+    twice: dict[str, Any] = {}
+    for kind in inputs.kinds:
+        with_ids = [t for s, per_file in zip(inputs.sources, tasks) if s.kind == kind and ID_FIELD[kind] in s.given
+                    for t in per_file]
+        if not with_ids:
+            continue
+        ids = dd.from_delayed([delayed(operator.getitem, pure=True)(t, "ids") for t in with_ids],
+                              meta=pd.Series([], dtype="str", name="id"), verify_meta=False)
+        counts = ids.value_counts(split_out=max(1, len(with_ids) // 32))
+        twice[kind] = counts[counts > 1].index
+    with warnings.catch_warnings():  # delayed scans and a dataframe count in one graph, on purpose
+        warnings.filterwarnings("ignore", message="Computing mixed collections")
+        scans, found = dask.compute(small, twice, scheduler=scheduler)
+    _check_dates(inputs, scans)
+    candidates = {kind: pd.Index(index, dtype="str") for kind, index in found.items() if len(index)}
+    return scans, candidates
+
+
+def _without_ids(scan: dict[str, Any]) -> dict[str, Any]:
+    return {k: v for k, v in scan.items() if k != "ids"}
+
+
+def _check_dates(inputs: Inputs, scans: list[list[dict]]) -> None:
+    """The blocks of a file must read each date column alike (the pandas engine decides per file)."""
+    for source, per_file in zip(inputs.sources, scans):
+        seen: dict[str, set[str]] = {}
+        for scan in per_file:
+            for column, decision in scan["decisions"].items():
+                if decision is not None:
+                    seen.setdefault(column, set()).add(decision)
+        for column, decisions in seen.items():
+            errors = sorted(d for d in decisions if d.startswith("error: "))
+            if errors:
+                raise InputError(f"{errors[0][7:]} (--engine dask reads a file block by block, and one of its "
+                                 "blocks cannot tell alone)", path=source.path)
+            if len(decisions) > 1:
+                raise InputError(f"{column}: the blocks of this file hold dates in different layouts "
+                                 f"({', '.join(sorted(decisions))}); give --dayfirst/--monthfirst, or use "
+                                 "--engine pandas", path=source.path)
+
+
+def _span_frames(inputs: Inputs, scans: list[list[dict]], window: "Window") -> dict[str, "pd.DataFrame"]:
+    """Pass 1's span (over every row whose anchor fields pass their checks: it covers the rows used)."""
+    by_kind: dict[str, list[dict]] = {}
+    for source, per_file in zip(inputs.sources, scans):
+        by_kind.setdefault(source.kind, []).extend(s["span"] for s in per_file)
+    frames = {kind: _two_rows(_merge_spans(spans)) for kind, spans in by_kind.items()}
+    if inputs.surveys is not None:
+        frames["surveys"] = _two_rows(_span_of(inputs.surveys, window))
+    return frames
+
+
+def _exact_frames(inputs: Inputs, spans: dict[str, dict], window: "Window") -> dict[str, "pd.DataFrame"]:
+    """Pass 2's span: over the rows used, as the pandas engine's period_span sees them."""
+    frames = {kind: _two_rows(span) for kind, span in spans.items()}
+    for kind in inputs.kinds:
+        frames.setdefault(kind, _two_rows({}))
+    if inputs.surveys is not None:
+        frames["surveys"] = _two_rows(_span_of(inputs.surveys, window))
+    return frames
+
+
+def _two_rows(span: dict[str, tuple[Any, Any]]) -> "pd.DataFrame":
+    """A frame whose anchor columns hold just the first and last time: period_span gives the same
+    span over it as over all the rows."""
+    import pandas as pd
+
+    return pd.DataFrame({name: pd.Series([lo, hi]) for name, (lo, hi) in span.items()})
+
+
+def _periods(frames: dict[str, "pd.DataFrame"], window: "Window", slicing: "Slicing | None") -> "Periods | None":
+    from ..engine.slicing import make_periods, period_span
+
+    if slicing is None:
+        return None
+    span = period_span(frames, window)
+    return None if span is None else make_periods(slicing.every, span[0], span[1], slicing.tz, slicing.week_start)
+
+
+def _plan(specs: list[JobSpec], inputs: Inputs, settings: dict[str, Any], periods: "Periods | None",
+          window: "Window") -> Plan:
+    """The jobs, each with its template measure (its KPI function run on no rows), the frame it
+    runs on, and whether it needs whole histories."""
+    from ..engine.frames import source_frame
+
+    frames = inputs.frames()
+    kinds = tuple(inputs.kinds)
+    provided = _provided(inputs)
+    plan = Plan(jobs=[], settings=settings, periods=periods, provided=provided, kinds=kinds, window=window)
+    for spec in specs:
+        for ref in spec.refs:
+            frame, anchor, reason = source_frame(ref.kpi, frames)
+            job = Job(number=len(plan.jobs), ref=ref, window=spec.window, slicing=spec.slicing, kind="none",
+                      anchor=anchor, every=bool(spec.slicing.every))
+            plan.jobs.append(job)
+            if frame is None:
+                job.note = reason
+                continue
+            job.kind = next((k for k in kinds if frames[k] is frame), "client")
+            if job.kind == "client":  # survey answers of the surveys file, computed on the client
+                continue
+            template, note = _template(job, frame, plan, provided)
+            if template is None and note is not None and note.startswith("history:"):
+                job.history = note.split(":", 1)[1]
+                template, note = _template(job, frame, plan, {**provided, job.kind: frame})
+            job.template, job.note = template, note
+            if template is None:
+                job.kind = "none"
+    if inputs.surveys is not None:
+        for kind, key in (("tickets", "ticket_id"), ("calls", "call_id")):
+            if kind in inputs.meta and key in inputs.surveys and all(key in s.given for s in inputs.of(kind)):
+                plan.lookups[kind] = inputs.surveys[key].dropna().unique()
+    return plan
+
+
+def _provided(inputs: Inputs) -> dict[str, Any]:
+    """survey_response_rate reads the surveys whole: their ticket ids and scores (answers only)."""
+    from ..kpis.tickets import SCORES
+
+    if inputs.surveys is None or "ticket_id" not in inputs.surveys:
+        return {}
+    scores = [c for c in SCORES if c in inputs.surveys]
+    answered = inputs.surveys[["ticket_id", *scores]]
+    if scores:
+        answered = answered[answered[scores].notna().any(axis=1) & answered["ticket_id"].notna()]
+    return {"surveys": answered.reset_index(drop=True)}
+
+
+def _template(job: Job, frame: "pd.DataFrame", plan: Plan, provided: dict[str, Any]) -> tuple[Any, str | None]:
+    """The job's measure on no rows (its parameters, method and notes); (None, why) when the KPI
+    has no figure here; (None, "history:KEY") when it needs whole histories by KEY."""
+    from ..engine.compute import DERIVATION_HINTS
+    from ..engine.registry import KpiContext
+    from ..errors import MissingFields
+
+    ref = job.ref
+    missing = [f for f in ref.kpi.needs if f not in frame]
+    if missing:
+        hints = [DERIVATION_HINTS[f] for f in missing if f in DERIVATION_HINTS]
+        return None, MissingFields(missing, "; ".join(hints)).reason
+    if job.anchor != "snapshot" and not job.window.unbounded and job.anchor not in frame:
+        return None, f"missing field {job.anchor} (the anchor time of {ref.kpi.name})"
+    ctx = KpiContext(settings=plan.settings, window=job.window, frames=_Frames(provided, plan.kinds),
+                     periods=plan.periods if job.every else None, tz=job.slicing.tz,
+                     calendar=job.slicing.calendar, business=ref.business)
+    try:
+        return ref.kpi.fn(frame.iloc[:0], ctx, **ref.kwargs), None
+    except NoData as exc:
+        return None, exc.reason
+    except CrossRecords as exc:
+        history = HISTORY_KEYS.get(ref.kpi.name)
+        if history is not None and history[0] == exc.kind == job.kind and exc.kind not in provided:
+            return None, f"history:{history[1]}"
+        return None, _cross_note(job, exc.kind)
+
+
+def _pass_two(inputs: Inputs, plan: Plan, plan_task: Any,
+              candidates: dict[str, Any]) -> tuple[Any, list[list[Any]], dict[str, list[Any]]]:
+    """The graph of pass 2: (the merged partials; per source, its blocks' accounting; per kind, the
+    rows the duplicate rule dropped)."""
+    import dask.dataframe as dd
+    import pandas as pd
+    from dask import delayed
+
+    prepare = delayed(_prepare, pure=True)
+    get = delayed(operator.getitem, pure=True)
+    partial = delayed(_partials, pure=True)
+    outs: list[Any] = []
+    summaries: list[list[Any]] = [[] for _ in inputs.sources]
+    losers: dict[str, list[Any]] = {}
+    for kind in inputs.kinds:
+        meta = inputs.meta[kind]
+        positioned = meta.assign(**{c: pd.Series([], dtype="int64") for c in _POSITION})
+        sources = inputs.of(kind)
+        cands = candidates.get(kind)
+        cands_task = delayed(cands, pure=True) if cands is not None else None
+        rows: list[Any] = []
+        doubles: list[Any] = []
+        for source in sources:
+            pieces = inputs.pieces[source.number]
+            blocks = [prepare(source, piece, n, meta, cands_task) for n, piece in enumerate(pieces)]
+            summaries[source.number] = [get(b, "summary") for b in blocks]
+            rows += [get(b, "clean") for b in blocks]
+            doubles += [get(b, "cand") for b in blocks]
+        blocks_of_kind = len(doubles)
+        if cands is not None:
+            id_field = ID_FIELD[kind]
+            across = len(sources) > 1 and all(id_field in s.given for s in sources)
+            shuffled = dd.from_delayed(doubles, meta=positioned, verify_meta=False).shuffle(
+                on=id_field, npartitions=max(1, len(doubles) // 8))
+            decided = [delayed(_resolve, pure=True)(p, id_field, across)
+                       for p in shuffled.to_delayed(optimize_graph=False)]
+            rows += [delayed(_kept, pure=True)(d) for d in decided]
+            losers[kind] = [delayed(_dropped, pure=True)(d) for d in decided]
+        outs += [partial(r, kind, plan_task, None) for r in rows]
+        for history in sorted({j.history for j in plan.jobs if j.kind == kind and j.history}):
+            shuffled = dd.from_delayed(rows, meta=positioned, verify_meta=False).shuffle(
+                on=history, npartitions=max(1, blocks_of_kind))
+            outs += [partial(p, kind, plan_task, history) for p in shuffled.to_delayed(optimize_graph=False)]
+    return _tree(plan_task, outs), summaries, losers
+
+
+def _kept(part: "pd.DataFrame") -> "pd.DataFrame":
+    return part[part["_reject"].isna()].drop(columns="_reject")
+
+
+def _dropped(part: "pd.DataFrame") -> "pd.DataFrame":
+    return part.loc[part["_reject"].notna(), [*_POSITION, "_reject"]]
+
+
+def _accounts(inputs: Inputs, summaries: list[list["InputSummary"]],
+              losers: dict[str, list["pd.DataFrame"]]) -> list["InputSummary"]:
+    """Row accounting per file as the pandas engine gives it: the blocks' sums, example rows as data
+    rows of the file, and the duplicates found across blocks and files."""
+    import pandas as pd
+
+    from ..model import InputSummary
+
+    dropped = [x for parts in losers.values() for x in parts if len(x)]
+    all_dropped = pd.concat(dropped, ignore_index=True) if dropped else None
+    out = []
+    for source, blocks in zip(inputs.sources, summaries):
+        offsets, total = [], 0
+        for s in blocks:
+            offsets.append(total)
+            total += s.read
+        first = blocks[0]
+        summary = InputSummary(path=source.path, kind=source.kind, preset=first.preset, read=total,
+                               used=sum(s.used for s in blocks), mapping=dict(first.mapping),
+                               folded=sum(s.folded for s in blocks))
+        reasons: dict[str, int] = {}
+        examples: dict[str, list[int]] = {}
+        for offset, s in zip(offsets, blocks):
+            for reason, count in s.rejected_by_reason.items():
+                reasons[reason] = reasons.get(reason, 0) + count
+            for reason, rows in s.examples_by_reason.items():
+                examples.setdefault(reason, []).extend(int(r) + offset for r in rows)
+            for name, count in s.counts.items():
+                summary.counts[name] = summary.counts.get(name, 0) + count
+            for what, count in s.caveats.items():
+                summary.caveats[what] = summary.caveats.get(what, 0) + count
+        later: tuple[str, int, list[int]] | None = None
+        if all_dropped is not None:
+            mine = all_dropped[all_dropped["_file"] == source.number]
+            for reason, rows in mine.groupby("_reject", sort=True):
+                numbers = sorted(int(r) + offsets[int(b)] for b, r in zip(rows["_block"], rows["_row"]))
+                summary.used -= len(rows)
+                if str(reason).endswith("also in a later file"):
+                    later = (str(reason), len(rows), numbers[:3])
+                    continue
+                reasons[str(reason)] = reasons.get(str(reason), 0) + len(rows)
+                examples.setdefault(str(reason), []).extend(numbers)
+        summary.rejected_by_reason = {k: reasons[k] for k in sorted(reasons)}
+        summary.examples_by_reason = {k: sorted(v)[:3] for k, v in examples.items()}
+        if later is not None:
+            summary.rejected_by_reason[later[0]] = later[1]
+            summary.examples_by_reason[later[0]] = later[2]
+        out.append(summary)
+    return out
+
+
+def _joined_surveys(inputs: Inputs, lookups: dict[str, "pd.DataFrame"]) -> "pd.DataFrame | None":
+    """The surveys with the dimensions of their tickets or calls (pipeline.join_surveys)."""
+    if inputs.surveys is None:
+        return None
+    from .pipeline import join_surveys
+
+    frames = {"surveys": inputs.surveys, **lookups}
+    join_surveys(frames)
+    return frames["surveys"]
+
+
+def _finish_job(job: Job, merged: dict[str, Any], meta_frames: dict[str, "pd.DataFrame"],
+                frames: dict[str, "pd.DataFrame"], periods: "Periods | None", loose: "Periods | None",
+                surveys: "pd.DataFrame | None", settings: dict[str, Any]) -> list["Result"]:
+    """compute.compute_sliced, from the merged partials."""
+    from ..engine.compute import _base, _fill, _group_keys, _product, _rows, compute_sliced, in_order
+    from ..engine.measures import Snapshot, coarsen
+
+    ref, slicing = job.ref, job.slicing
+    here = periods if slicing.every else None
+    if job.kind == "client":  # answers of the surveys file: the pandas engine, on the client
+        return compute_sliced(ref, {**frames, "surveys": surveys}, settings, job.window, slicing, here)
+    overall = _base(ref, settings)
+    if job.template is None:
+        overall.notes.append(job.note or "no data")
+        return [overall]
+    if job.number in merged["nodata"]:
+        overall.notes.append(merged["nodata"][job.number])
+        return [overall]
+    template = _finisher(job.template, frames, here)
+    overall.method = template.method
+    overall.notes.extend(template.notes)
+    keys, unused = _group_keys(meta_frames[job.kind].iloc[:0], job.anchor, ref, slicing) if slicing.active \
+        else ([], [])
+    names = [str(k.name) for k in keys]
+    with_periods = _with_periods(job, loose) and here is not None and not isinstance(template, Snapshot)
+    fine = merged["partials"].get((job.number, "fine"))
+    if fine is None:  # no task gave any (no rows anywhere): the template's own, empty
+        fine = template.partial([k.iloc[:0] for k in keys] + ([_no_positions()] if with_periods else []))
+    _fill(overall, template.figure(coarsen(fine, [])))
+    overall.notes.extend(unused)
+    if not slicing.active:
+        return [overall]
+    results = [overall]
+    base = _base(ref, settings)
+    base.method = overall.method
+    groups = None
+    if keys:
+        table = in_order(template.finish(coarsen(fine, list(range(len(keys)))), names))
+        groups = table.index
+        results += _rows(table, names, None, base, template)
+    if here is not None and len(here) and loose is not None:
+        offset = loose.labels.index(here.labels[0])
+        every = range(len(here))
+        if isinstance(template, Snapshot):
+            at = merged["partials"].get((job.number, "at"))
+            if at is None:
+                at = template.partial_at([k.iloc[:0] for k in keys], loose.ends)
+            by_period = _shift(template.finish_at(coarsen(at, []), [], len(loose)), offset, len(here))
+            by_both = _shift(template.finish_at(at, names, len(loose)), offset, len(here)) if keys else None
+        else:
+            fine = _remap(fine, offset, len(here))
+            by_period = template.finish(coarsen(fine, [len(keys)]), ["period"])
+            by_both = template.finish(fine, [*names, "period"]) if keys else None
+        results += _rows(by_period.reindex(every), [], here, base, template)
+        if by_both is not None:
+            results += _rows(by_both.reindex(_product(groups, every)), names, here, base, template)
+    return results
+
+
+def _no_positions() -> "pd.Series":
+    import pandas as pd
+
+    return pd.Series([], dtype="int64", name="period")
+
+
+def _finisher(template: Any, frames: dict[str, "pd.DataFrame"], periods: "Periods | None") -> Any:
+    """The template with what finishing needs: a cost's span (over all kinds) and its periods."""
+    from ..engine.measures import PerSpan
+
+    if isinstance(template, PerSpan):
+        return replace(template, frames=frames, periods=periods)
+    return template
+
+
+def _remap(partials: "pd.DataFrame", offset: int, periods: int) -> "pd.DataFrame":
+    """Positions among pass 1's periods → positions among the exact periods (-1: outside)."""
+    column = [c for c in partials.columns if isinstance(c, str) and c.startswith("_k")][-1]
+    position = partials[column].astype("int64")
+    shifted = position - offset
+    inside = (position >= 0) & (shifted >= 0) & (shifted < periods)
+    return partials.assign(**{column: shifted.where(inside, -1)})
+
+
+def _shift(table: "pd.DataFrame", offset: int, periods: int) -> "pd.DataFrame":
+    """A table by pass 1's periods (last index level) cut and renumbered to the exact periods."""
+    import numpy as np
+
+    index = table.index
+    level = np.asarray(index.get_level_values(-1)).astype("int64")
+    keep = (level >= offset) & (level < offset + periods)
+    table = table[keep]
+    if index.nlevels > 1:
+        table.index = table.index.set_levels(table.index.levels[-1] - offset, level=-1)
+    else:
+        table.index = table.index - offset
+    return table
+
+
+# -- a whole run, as pipeline.run ----------------------------------------------------------------
+
+def run(options: Any, *, scheduler: str | None = None, blocksize: int | str | None = DEFAULT_BLOCKSIZE,
+        client: Any = None) -> "Report":
+    """pipeline.run on the dask engine: the same options, checks, KPI choice, evaluation and Report.
+    ``client`` (a ``distributed.Client``) wins over ``scheduler``. Not available here: --compare,
+    --details/show (no rows are kept on the client), the parsed-data cache."""
+    from datetime import datetime, timezone
+    from types import SimpleNamespace
+
+    from ..engine.slicing import EVERY, TIME_DIMS, Slicing, week_start_number
+    from ..fields import all_field_names
+    from ..model import Report
+    from ..targets.evaluate import evaluate
+    from .pipeline import (
+        annotate,
+        build_registry,
+        file_mapping,
+        in_business_time,
+        load_datasets,
+        resolve_settings,
+        resolve_window,
+        select_refs,
+        vendor_definitions,
+    )
+
+    _require_dask()
+    registry = build_registry(options.plugins)
+    targets = None
+    if options.targets_path is not None:
+        from ..targets.file import load_targets
+
+        targets = load_targets(options.targets_path, registry)
+    settings = resolve_settings(targets, options.overrides)
+    if options.every is not None and options.every not in EVERY:
+        raise UsageError(f"--every {options.every!r}: use one of {', '.join(EVERY)}")
+    if options.compare is not None:
+        raise UsageError("--compare is not available with --engine dask; report the earlier window as its own run "
+                         "(--from/--to), or use --engine pandas")
+    if getattr(options, "keep_rejects", False):
+        raise UsageError("--rejects writes the rejected rows' cells, which --engine dask does not bring back; the "
+                         "report counts them per reason with example rows, or use --engine pandas")
+    unknown = sorted(set(options.mapping) - all_field_names())
+    if unknown:
+        raise UsageError(f"--map {unknown[0]}=…: {unknown[0]!r} is not a canonical field; "
+                         f"fields: {', '.join(sorted(all_field_names()))}")
+    window = resolve_window(options)
+    wanted = options.preset or (targets.preset if targets is not None else None)
+    options.step("looking at the inputs")
+    inputs = open_inputs(options.files, kind=options.kind, tz=options.tz, preset=wanted, dayfirst=options.dayfirst,
+                         mapping_for=lambda kind: file_mapping(kind, targets, options.mapping), blocksize=blocksize,
+                         survey_loader=lambda paths, columns: load_datasets(replace(
+                             options, files=paths, cache=False,
+                             mapping={f: c for f, c in options.mapping.items() if c in columns}), targets))
+    headers = {c for header in inputs.headers.values() for c in header}
+    for fld, column in options.mapping.items():
+        if column not in headers:
+            raise UsageError(f"--map {fld}={column}: no input has a column {column!r}; "
+                             f"columns: {', '.join(sorted(headers))}")
+    frames = inputs.frames()
+    known = all_field_names() | set(TIME_DIMS) | {c for f in frames.values() for c in f.columns}
+    for dim in options.by:
+        if dim not in known:
+            raise UsageError(f"--by {dim}: not a field of the input nor one of {', '.join(TIME_DIMS)}")
+    calendar = targets.calendar if targets is not None else None
+    if options.business and calendar is None:
+        raise UsageError("--business needs a calendar: section in the targets file (see README, 'Business time')")
+    slicing = Slicing(by=tuple(dict.fromkeys(options.by)), every=options.every, tz=options.tz,
+                      week_start=week_start_number(settings["week_start"]), calendar=calendar)
+    refs = in_business_time(select_refs(options, registry, frames, targets, settings), targets, options.business)
+    described = [SimpleNamespace(kind=s.kind, summary=SimpleNamespace(preset=s.preset.name)) for s in inputs.sources]
+    refs = vendor_definitions(refs, described + list(inputs.survey_datasets), options.definitions)
+    specs = [JobSpec(tuple(refs), window, slicing)]
+    segments: list[str] = []
+    if targets is not None:  # pipeline.add_segments: a per-segment target is judged per group
+        by_ref = {ref.name: ref for ref in refs}
+        for target in targets.targets:
+            if target.by is None or target.by in slicing.by or target.kpi not in by_ref:
+                continue
+            specs.append(JobSpec((by_ref[target.kpi],), window, replace(slicing, by=(target.by,), every=None)))
+            segments.append(target.kpi)
+    options.step(f"computing {len(refs)} KPIs on Dask")
+    if client is not None:
+        computed = compute_jobs(specs, inputs, settings, client)
+    else:
+        with connect(scheduler) as made:
+            computed = compute_jobs(specs, inputs, settings, made)
+    results = computed.results[0]
+    if segments:
+        extra = {name: rows[1:] for name, rows in zip(segments, computed.results[1:])}
+        merged: list[Result] = []
+        for i, r in enumerate(results):
+            merged.append(r)
+            if i + 1 == len(results) or results[i + 1].kpi != r.kpi:
+                merged.extend(extra.pop(r.kpi, []))
+        results = merged
+    annotate(results, options, settings)
+    verdicts = evaluate(results, targets.targets if targets is not None else [], settings)
+    return Report(verdicts=verdicts, inputs=computed.summaries, settings=settings, period_from=window.start,
+                  period_to=window.end, generated_at=datetime.now(timezone.utc).replace(microsecond=0),
+                  targets_path=options.targets_path, command=options.command, strict=options.strict, by=slicing.by,
+                  every=slicing.every, compare=options.compare, tz=options.tz)

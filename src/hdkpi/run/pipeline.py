@@ -1,0 +1,606 @@
+"""The whole run, stage by stage: load → normalise → select → compute → evaluate → Report.
+
+The CLI builds :class:`RunOptions` and calls :func:`run`; nothing here prints or exits.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta, timezone
+from typing import TYPE_CHECKING, Any
+
+from ..errors import UsageError
+from ..fields import ID_FIELD, SCHEMAS, all_field_names
+from ..model import Report
+
+if TYPE_CHECKING:  # pragma: no cover
+    import pandas as pd
+
+    from ..engine.registry import KpiRef, Registry
+    from ..engine.select import Window
+    from ..engine.slicing import Slicing
+    from ..ingest.load import RawTable
+    from ..ingest.normalise import Dataset
+    from ..model import Result
+    from ..targets.file import TargetsFile
+
+_MICROSECOND = timedelta(microseconds=1)
+PLUGIN_ENV = "HDKPI_LOAD_PLUGINS"  #: "0" disables entry-point plugins; "a,b" loads only those
+
+
+@dataclass
+class RunOptions:
+    files: list[str]
+    targets_path: str | None = None
+    kind: str | None = None
+    mapping: dict[str, str] = field(default_factory=dict)  #: --map FIELD=COLUMN
+    tz: str = "UTC"
+    start: str | None = None  #: --from
+    end: str | None = None  #: --to
+    kpis: list[str] = field(default_factory=list)  #: --kpi, empty = all computable
+    overrides: dict[str, str] = field(default_factory=dict)  #: --set key=value
+    plugins: list[str] = field(default_factory=list)
+    strict: bool = False
+    command: str = "report"
+    by: list[str] = field(default_factory=list)  #: --by, group dimensions
+    every: str | None = None  #: --every hour|day|week|month
+    last: str | None = None  #: --last 7d
+    now: str | None = None  #: --now, the end of --last (default: the current time)
+    compare: str | None = None  #: --compare previous|last-week|same-day-last-week|baseline
+    preset: str | None = None  #: --preset NAME or mapping file (default: detected)
+    dayfirst: bool | None = None  #: --dayfirst / --monthfirst for numeric dates (default: from the values)
+    definitions: str = "standard"  #: --definitions standard|vendor
+    cache: bool = False  #: --cache: keep parsed files for the next run (HDKPI_CACHE=DIR sets the place)
+    keep_rejects: bool = False  #: --rejects FILE: keep the rejected rows' cells
+    ci: float | None = None  #: --ci 95 → 0.95: confidence intervals on shares and means
+    progress: Any = None  #: called with a short message as each long stage starts (the CLI's spinner)
+
+    def step(self, message: str) -> None:
+        if self.progress is not None:
+            self.progress(message)
+    business: bool = False  #: --business: frt and resolution times in the calendar's business time
+    history: str | None = None  #: --history / HDKPI_HISTORY; run() fills in the targets file's history:
+
+
+def build_registry(plugins: list[str]) -> "Registry":
+    """Built-ins, then installed entry points (opt-out via HDKPI_LOAD_PLUGINS=0), then --plugin."""
+    from ..engine.registry import builtin_registry
+
+    registry = builtin_registry()
+    wanted = os.environ.get(PLUGIN_ENV)
+    if wanted != "0":
+        only = None if wanted in (None, "", "1") else {w.strip() for w in wanted.split(",") if w.strip()}
+        registry.add_entry_points(only)
+    for plugin in plugins:
+        registry.add_plugin(plugin)
+    return registry
+
+
+def resolve_settings(targets: "TargetsFile | None", overrides: dict[str, str]) -> dict[str, Any]:
+    from ..targets.settings import coerce_setting, default_settings
+
+    settings = default_settings()
+    if targets is not None:
+        settings.update(targets.settings)
+    for key, value in overrides.items():
+        try:
+            settings[key] = coerce_setting(key, value)
+        except UsageError as exc:
+            raise UsageError(f"--set {key}={value}: {exc.message}") from None
+    return settings
+
+
+def file_mapping(kind: str | None, targets: "TargetsFile | None", cli_map: dict[str, str]) -> dict[str, str]:
+    """canonical field → column for one file: targets ``columns:`` (all kinds, then this kind), then --map."""
+    mapping: dict[str, str] = {}
+    if targets is not None:
+        mapping.update(targets.columns.get("*", {}))
+        if kind is not None:
+            mapping.update(targets.columns.get(kind, {}))
+    mapping.update(cli_map)
+    return mapping
+
+
+def load_datasets(options: RunOptions, targets: "TargetsFile | None") -> list["Dataset"]:
+    from ..ingest.fastread import read_typed
+    from ..ingest.normalise import normalise
+
+    unknown = sorted(set(options.mapping) - all_field_names())
+    if unknown:
+        raise UsageError(f"--map {unknown[0]}=…: {unknown[0]!r} is not a canonical field; "
+                         f"fields: {', '.join(sorted(all_field_names()))}")
+    from ..ingest.presets.dates import PREFERRED_DAYFIRST
+
+    datasets, headers = [], []
+    wanted = options.preset or (targets.preset if targets is not None else None)
+    PREFERRED_DAYFIRST.set(options.dayfirst)
+    from ..ingest.load import PROGRESS
+
+    PROGRESS.set(options.progress)
+    from ..ingest import cache
+
+    cache_dir = cache.resolve_dir(options.cache, targets.cache if targets is not None else None)
+    for path in options.files:
+        key = cache.key_of(path, preset=wanted, mapping=file_mapping(options.kind, targets, options.mapping),
+                           tz=options.tz, kind=options.kind, dayfirst=options.dayfirst) if cache_dir else None
+        hit = cache.load(cache_dir, key) if cache_dir and key and not options.keep_rejects else None
+        if hit is not None:
+            options.step(f"{path}: from the cache")
+            datasets.append(hit[0])
+            headers.append(hit[1])
+            continue
+        options.step(f"reading {path}")
+        typed = None if options.keep_rejects or wanted not in (None, "generic") else read_typed(
+            path, kind_of=lambda header: kind_of(header, options, targets),
+            mapping_for=lambda kind: file_mapping(kind, targets, options.mapping), tz=options.tz)
+        if typed is not None:  # a clean canonical CSV, typed by Arrow as it is read
+            datasets.append(typed[0])
+            headers.append(typed[1])
+            if cache_dir and key:
+                cache.store(cache_dir, key, typed[0], typed[1])
+            continue
+        preset, raw = read_with_preset(path, wanted)
+        preset = preset.with_map(file_mapping(preset.kind or None, targets, options.mapping))
+        options.step(f"checking {len(raw.frame):,} rows of {path} ({preset.name})")
+        converted = preset.convert(raw, options.tz)
+        table = converted.table
+        headers.append(raw.header)
+        kind = options.kind or preset.kind or kind_of(table.header, options, targets)
+        if kind is None:
+            from ..errors import InputError
+
+            seen = ", ".join(h if len(h) <= 40 else h[:37] + "…" for h in raw.header[:20])
+            if len(raw.header) > 20:
+                seen += f", … ({len(raw.header)} columns)"
+            if looks_like_data(raw.header):
+                raise InputError("the first line looks like data, not a header (dates or numbers where column names "
+                                 f"should be: {seen}); export the file with its header line", path=path, line=1)
+            raise InputError(
+                "unknown layout: no preset recognises it and it has no offered_at (calls), ticket_id + created_at "
+                f"(tickets) or responded_at (surveys) column; columns seen: {seen}; "
+                "use --preset NAME (hdkpi inspect lists them) or --map FIELD=COLUMN, or force --kind", path=path)
+        dataset = normalise(table, kind=kind, mapping=preset.unmapped(file_mapping(kind, targets, options.mapping)),
+                            tz=options.tz)
+        account_preset(dataset, preset, converted)
+        datasets.append(dataset)
+        if options.keep_rejects:
+            dataset.rejected_rows = rejected_rows(path, raw, table, dataset, converted)
+        if cache_dir and key and not options.keep_rejects:
+            cache.store(cache_dir, key, dataset, list(raw.header))
+    for fld, column in options.mapping.items():
+        if not any(column in header for header in headers):
+            available = sorted({c for header in headers for c in header})
+            raise UsageError(f"--map {fld}={column}: no input has a column {column!r}; "
+                             f"columns: {', '.join(available)}")
+    return datasets
+
+
+def kind_of(header: list[str], options: RunOptions, targets: "TargetsFile | None") -> str | None:
+    """What a file with this header holds: --kind, else its columns (a per-kind columns section of the
+    targets file may name the kind's key field)."""
+    from ..ingest.normalise import detect_kind
+
+    kind = options.kind or detect_kind(header, file_mapping(None, targets, options.mapping))
+    if kind is None and targets is not None:
+        kind = next((k for k in SCHEMAS if detect_kind(header, file_mapping(k, targets, options.mapping)) == k),
+                    None)
+    return kind
+
+
+def looks_like_data(header: list[str]) -> bool:
+    """A header whose names are mostly dates or numbers is the first record of a headerless file."""
+    datelike = re.compile(r"^\d{1,4}[-/.:]\d{1,2}|^[+-]?\d+(\.\d+)?$")
+    names = [h for h in header if h]
+    return bool(names) and sum(bool(datelike.match(h)) for h in names) >= max(1, len(names) // 3)
+
+
+def rejected_rows(path: str, raw: "RawTable", table: "RawTable", dataset: "Dataset", converted: Any) -> "pd.DataFrame":
+    """Every rejected source row with its reason and its cells as read, for ``--rejects FILE``."""
+    import pandas as pd
+
+    parts = []
+    if converted.rejected is not None and len(converted.rejected):
+        refused = raw.frame.loc[raw.frame.index.intersection(converted.rejected.index)]
+        parts.append(refused.assign(reason=converted.rejected.reindex(refused.index)))
+    if len(dataset.rejects):
+        rows = dataset.rejects.set_index("row")["reason"]
+        source = raw.frame if table is raw or table.frame.index.equals(raw.frame.index) else table.frame
+        found = source.loc[source.index.intersection(rows.index)]
+        parts.append(found.assign(reason=rows.reindex(found.index)))
+    if not parts:
+        return pd.DataFrame(columns=["file", "data_row", "reason"])
+    out = pd.concat(parts).sort_index()
+    out.insert(0, "reason", out.pop("reason"))
+    out.insert(0, "data_row", out.index)
+    out.insert(0, "file", path)
+    return out.reset_index(drop=True)
+
+
+def read_with_preset(path: str, wanted: str | None) -> tuple[Any, "RawTable"]:
+    """The preset for a file (given, else detected from its first lines, else generic) and the file as read."""
+    from ..ingest.load import peek, read_table
+    from ..ingest.presets import detect_preset, get_preset
+
+    if wanted:
+        preset = get_preset(wanted)
+        return preset, preset.read(path)
+    head = peek(path)
+    first = head.splitlines()[0] if head.strip() else ""
+    header = [h.strip() for h in re.split(r"[,;\t|]", first)]
+    preset, _ = detect_preset(header, head)
+    if preset is not None:
+        return preset, preset.read(path)
+    return get_preset("generic"), read_table(path)
+
+
+def account_preset(dataset: "Dataset", preset: Any, converted: Any) -> None:
+    """Row accounting in source records: what the preset refused or folded counts beside normalise's."""
+    summary = dataset.summary
+    summary.preset = preset.name
+    summary.read = converted.read
+    summary.folded = converted.folded
+    summary.counts = dict(converted.counts)
+    used = dataset.frame.index
+    caveats = {what: int(used.isin(rows).sum()) for what, rows in converted.caveats.items()}
+    summary.caveats = {what: n for what, n in caveats.items() if n}
+    if converted.rules:
+        summary.mapping = dict(converted.rules)
+    if converted.rejected is not None and len(converted.rejected):
+        for reason, rows in converted.rejected.groupby(converted.rejected, sort=False):
+            summary.rejected_by_reason[reason] = summary.rejected_by_reason.get(reason, 0) + len(rows)
+            summary.examples_by_reason.setdefault(reason, [int(r) for r in rows.index[:3]])
+        summary.rejected_by_reason = dict(sorted(summary.rejected_by_reason.items()))
+
+
+def combine(datasets: list["Dataset"]) -> dict[str, "pd.DataFrame"]:
+    """One frame per kind; several files of a kind are stacked in the order given.
+
+    Exports come in pieces that overlap: a record whose id is in a later file of the same kind is
+    kept once, from the later file (the newer export), and the earlier copy is counted as rejected
+    in its own file's accounting ("ticket_id: also in a later file").
+    """
+    import pandas as pd
+
+    frames: dict[str, pd.DataFrame] = {}
+    for kind in SCHEMAS:
+        group = [d for d in datasets if d.kind == kind]
+        if not group:
+            continue
+        key = ID_FIELD[kind]
+        if len(group) > 1 and all(key in d.given for d in group):
+            later: set[Any] = set()
+            for d in reversed(group):
+                ids = d.frame[key]
+                again = ids.isin(later)
+                if again.any():
+                    reason = f"{key}: also in a later file"
+                    d.summary.used -= int(again.sum())
+                    d.summary.rejected_by_reason[reason] = int(again.sum())
+                    d.summary.examples_by_reason[reason] = [int(r) for r in d.frame.index[again][:3]]
+                    d.frame = d.frame.loc[~again]
+                later.update(ids.dropna().tolist())
+        parts = [d.frame for d in group]
+        frames[kind] = parts[0] if len(parts) == 1 else pd.concat(parts, ignore_index=True)
+    return frames
+
+
+#: columns of a ticket or call that a survey about it can be grouped by
+JOINED_FIELDS = ("agent", "queue", "team", "priority", "category", "channel", "tier")
+
+
+def encode_dimensions(frames: dict[str, "pd.DataFrame"], dims: list[str]) -> None:
+    """Text columns that results are grouped by become categoricals, once per run.
+
+    A groupby hashes text keys every time it runs — once per KPI and breakdown, 39 times for 13
+    KPIs by queue and day — while a categorical's keys are already integer codes. The figures
+    and their order are the same: categories sort as the texts do, an empty value stays a group
+    of its own."""
+    import pandas as pd
+
+    for frame in frames.values():
+        for dim in dict.fromkeys(dims):
+            if dim in frame.columns and isinstance(frame[dim].dtype, pd.StringDtype):
+                frame[dim] = frame[dim].astype("category")
+
+
+def join_surveys(frames: dict[str, "pd.DataFrame"]) -> None:
+    """Give survey answers the dimensions of the ticket or call they are about (by ticket_id or
+    call_id), so ``--by priority`` or ``--by queue`` works for csat/nps/ces; a survey's own agent
+    wins, an empty one is taken from the ticket (or call)."""
+    surveys = frames.get("surveys")
+    if surveys is None:
+        return
+    surveys = surveys.copy()
+    for kind, key in (("tickets", "ticket_id"), ("calls", "call_id")):
+        source = frames.get(kind)
+        if source is None or key not in surveys or key not in source:
+            continue
+        lookup = source.drop_duplicates(key).set_index(key)
+        for column in JOINED_FIELDS:
+            if column not in lookup:
+                continue
+            joined = surveys[key].map(lookup[column])
+            surveys[column] = surveys[column].fillna(joined) if column in surveys else joined
+    frames["surveys"] = surveys
+
+
+def default_refs(registry: "Registry", frames: dict[str, "pd.DataFrame"],
+                 settings: dict[str, Any] | None = None) -> list["KpiRef"]:
+    """Every KPI whose kind is in the input, that needs no parameter and no setting left unset
+    (cost_per_ticket waits for a cost); asked for by name or target, such a KPI says what it lacks."""
+    from ..engine.registry import KpiRef
+
+    kinds = set(frames)
+    scores = {"csat", "nps", "ces"}
+    if "tickets" in frames and scores & set(frames["tickets"].columns):
+        kinds.add("surveys")
+    settings = settings or {}
+    return [KpiRef(k) for k in registry if k.kind in kinds and not any(p.required for p in k.params)
+            and not any(name in settings and settings[name] is None for name in k.settings)]
+
+
+def select_refs(options: RunOptions, registry: "Registry", frames: dict[str, "pd.DataFrame"],
+                targets: "TargetsFile | None", settings: dict[str, Any] | None = None) -> list["KpiRef"]:
+    if options.kpis:
+        refs = [registry.resolve(text) for text in options.kpis]
+    else:
+        refs = default_refs(registry, frames, settings)
+        if targets is not None:
+            refs += list(targets.refs.values())
+    unique: dict[str, KpiRef] = {}
+    for ref in refs:
+        unique.setdefault(ref.name, ref)
+    if options.kpis:  # the order the user asked for
+        return list(unique.values())
+    order = {k.name: i for i, k in enumerate(registry)}  # catalogue order: related KPIs together
+    return sorted(unique.values(), key=lambda ref: order.get(ref.kpi.name, len(order)))
+
+
+def resolve_window(options: RunOptions) -> "Window":
+    from ..engine.select import Window, last_window, parse_bound
+
+    if options.last and (options.start or options.end):
+        raise UsageError("--last cannot be combined with --from/--to; give one or the other")
+    if options.now and not options.last:
+        raise UsageError("--now only sets the end of --last; give --last too (or use --to)")
+    if options.last:
+        now = (parse_bound(options.now, options.tz, "--now") if options.now
+               else datetime.now(timezone.utc).replace(microsecond=0))
+        return last_window(options.last, now, options.tz)
+    return Window(
+        parse_bound(options.start, options.tz, "--from") if options.start else None,
+        parse_bound(options.end, options.tz, "--to") if options.end else None,
+    )
+
+
+def slice_results(refs: list["KpiRef"], frames: dict[str, "pd.DataFrame"], settings: dict[str, Any],
+                  window: "Window", slicing: "Slicing", compare: str | None) -> list["Result"]:
+    """Compute every KPI over the window, broken down; with ``compare`` attach the preceding period."""
+    from ..engine.compute import compute
+    from ..engine.slicing import make_periods, period_span
+
+    periods = None
+    span = period_span(frames, window) if slicing.every else None
+    if span is not None:
+        periods = make_periods(slicing.every, span[0], span[1], slicing.tz, slicing.week_start)
+    results = compute(refs, frames, settings, window, slicing, periods)
+    from ..engine.coverage import claimed  # earlier spans are outside the data as the report's window sees it
+
+    with claimed(window):
+        if compare == "previous":
+            attach_previous(results, refs, frames, settings, window, slicing, periods)
+        elif compare in ("last-week", "same-day-last-week"):
+            from .comparisons import attach_shifted
+
+            attach_shifted(results, compare, refs, frames, settings, window, slicing, periods)
+    return results
+
+
+def attach_previous(results: list["Result"], refs: list["KpiRef"], frames: dict[str, "pd.DataFrame"],
+                    settings: dict[str, Any], window: "Window", slicing: "Slicing", periods: Any) -> None:
+    """Each record gets the same KPI and group one period earlier: the period before for
+    ``--every`` records, the window of the same length before for the others."""
+    from dataclasses import replace
+
+    from ..engine.compute import compute
+    from ..engine.select import Window, previous_window
+    from ..engine.slicing import make_periods
+    from ..model import Comparison
+
+    earlier: dict[tuple, Result] = {}
+    label_before: dict[str, str] = {}
+    if periods is not None and len(periods):
+        first = periods.starts[0] - (periods.ends[0] - periods.starts[0])
+        extended = make_periods(slicing.every, first.to_pydatetime(), periods.ends[-1].to_pydatetime()
+                                - _MICROSECOND, slicing.tz, slicing.week_start)
+        label_before = dict(zip(periods.labels, extended.labels[: len(periods)]))
+        wider = Window(extended.starts[0].to_pydatetime(), window.end)
+        for r in compute(refs, frames, settings, wider, slicing, extended):
+            if r.period is not None:
+                earlier[(r.key, r.period)] = r
+    before = previous_window(window)
+    if before is not None:
+        for r in compute(refs, frames, settings, before, replace(slicing, every=None), None):
+            earlier[(r.key, None)] = r
+    window_label = f"{before.start.isoformat()} to {before.end.isoformat()}" if before else None
+    for r in results:
+        label = label_before.get(r.period) if r.period is not None else window_label
+        prev = earlier.get((r.key, label if r.period is not None else None))
+        if prev is None:
+            if label is None or not r.group:
+                continue
+            # the group had no records in the earlier span: a count of nothing is 0, anything else no-data
+            before_value = 0.0 if r.unit == "count" else None
+            change = r.value - before_value if r.value is not None and before_value is not None else None
+            r.compare = Comparison(period=label, value=before_value, n=0, change=change)
+            continue
+        change = r.value - prev.value if r.value is not None and prev.value is not None else None
+        r.compare = Comparison(period=label, value=prev.value, n=prev.n, change=change, numerator=prev.numerator,
+                               denominator=prev.denominator, std=prev.std)
+
+
+def add_segments(results: list["Result"], refs: list["KpiRef"], targets: "TargetsFile",
+                 frames: dict[str, "pd.DataFrame"], settings: dict[str, Any], window: "Window",
+                 slicing: "Slicing") -> list["Result"]:
+    """A per-segment target (``by: priority``) is judged per group even without ``--by priority``:
+    its KPI is also broken down by that dimension, after the KPI's other records."""
+    from dataclasses import replace
+
+    from ..engine.compute import compute_sliced
+
+    by_ref = {ref.name: ref for ref in refs}
+    extra: dict[str, list[Result]] = {}
+    for target in targets.targets:
+        if target.by is None or target.by in slicing.by or target.kpi not in by_ref:
+            continue
+        segment = replace(slicing, by=(target.by,), every=None)
+        extra[target.kpi] = compute_sliced(by_ref[target.kpi], frames, settings, window, segment, None)[1:]
+    if not extra:
+        return results
+    out: list[Result] = []
+    for i, r in enumerate(results):
+        out.append(r)
+        last_of_kpi = i + 1 == len(results) or results[i + 1].kpi != r.kpi
+        if last_of_kpi:
+            out.extend(extra.pop(r.kpi, []))
+    return out
+
+
+def in_business_time(refs: list["KpiRef"], targets: "TargetsFile | None", everywhere: bool) -> list["KpiRef"]:
+    """Mark the KPIs measured in business time: all with --business, else those whose target says so."""
+    from dataclasses import replace
+
+    wanted = {t.kpi for t in targets.targets if t.business} if targets is not None else set()
+    return [replace(ref, business=True) if everywhere or ref.name in wanted else ref for ref in refs]
+
+
+def vendor_definitions(refs: list["KpiRef"], datasets: list["Dataset"], wanted: str) -> list["KpiRef"]:
+    """With ``--definitions vendor``, a KPI whose input was read with one vendor's preset takes that
+    vendor's formula where one is known (:mod:`hdkpi.kpis.vendor`); the method names it."""
+    from dataclasses import replace
+
+    from ..kpis.vendor import VENDOR_KPIS
+
+    if wanted == "standard":
+        return refs
+    if wanted != "vendor":
+        raise UsageError(f"--definitions {wanted!r}: use standard or vendor")
+    presets_by_kind: dict[str, set[str]] = {}
+    for d in datasets:
+        presets_by_kind.setdefault(d.kind, set()).add(d.summary.preset)
+    out = []
+    for ref in refs:
+        presets = presets_by_kind.get(ref.kpi.kind, set())
+        vendor = VENDOR_KPIS.get(next(iter(presets)), {}) if len(presets) == 1 else {}
+        fn = vendor.get(ref.kpi.name)
+        out.append(replace(ref, kpi=replace(ref.kpi, fn=fn)) if fn is not None else ref)
+    return out
+
+
+def annotate(results: list["Result"], options: RunOptions, settings: dict[str, Any]) -> None:
+    """Intervals (--ci), significance of comparisons, anomalies of period series: hdkpi.stats.significance."""
+    from ..stats.significance import attach_intervals, attach_significance, flag_anomalies
+
+    if options.ci:
+        attach_intervals(results, options.ci)
+    if options.compare:
+        attach_significance(results)
+    if options.every:
+        flag_anomalies(results, int(settings["anomaly_window"]))
+
+
+def recall_history(results: list["Result"], options: RunOptions, settings: dict[str, Any], window: "Window",
+                   slicing: "Slicing", frames: dict[str, "pd.DataFrame"]) -> None:
+    """annotate(), with the history store (when there is one) filling comparisons the input cannot give
+    and lengthening each series for the anomaly rule: hdkpi.history.records."""
+    from ..history.records import recall_for
+
+    recall = recall_for(options.history, results, window, slicing, periods_of(frames, window, slicing), frames)
+    if recall is None and options.compare == "baseline":
+        raise UsageError("--compare baseline takes the baseline from --baseline FILE or from the history "
+                         "(--history FILE, with earlier runs in it)")
+    try:
+        if recall is not None and options.compare:
+            recall.compare(results, options.compare, int(settings["anomaly_window"]))
+        annotate(results, options, settings)
+        if recall is not None:
+            recall.flag_anomalies(results, int(settings["anomaly_window"]))
+    finally:
+        if recall is not None:
+            recall.store.close()
+
+
+def run(options: RunOptions) -> Report:
+    from ..engine.slicing import EVERY, TIME_DIMS, Slicing, week_start_number
+    from ..targets.evaluate import evaluate
+
+    registry = build_registry(options.plugins)
+    targets = None
+    if options.targets_path is not None:
+        from ..targets.file import load_targets
+
+        targets = load_targets(options.targets_path, registry)
+    settings = resolve_settings(targets, options.overrides)
+    if options.every is not None and options.every not in EVERY:
+        raise UsageError(f"--every {options.every!r}: use one of {', '.join(EVERY)}")
+    from ..history.records import COMPARES
+
+    if options.compare not in (None, *COMPARES):
+        raise UsageError(f"--compare {options.compare!r}: use one of {', '.join(COMPARES)}")
+    if options.history is None and targets is not None:
+        options.history = targets.history
+    window = resolve_window(options)
+    datasets = load_datasets(options, targets)
+    frames = combine(datasets)
+    join_surveys(frames)
+    known = all_field_names() | set(TIME_DIMS) | {c for f in frames.values() for c in f.columns}
+    for dim in options.by:
+        if dim not in known:
+            raise UsageError(f"--by {dim}: not a field of the input nor one of {', '.join(TIME_DIMS)}")
+    segment_dims = [t.by for t in targets.targets if t.by] if targets is not None else []
+    encode_dimensions(frames, [*options.by, *segment_dims])
+    calendar = targets.calendar if targets is not None else None
+    if options.business and calendar is None:
+        raise UsageError("--business needs a calendar: section in the targets file (see README, 'Business time')")
+    slicing = Slicing(by=tuple(dict.fromkeys(options.by)), every=options.every, tz=options.tz,
+                      week_start=week_start_number(settings["week_start"]), calendar=calendar)
+    refs = in_business_time(select_refs(options, registry, frames, targets, settings), targets, options.business)
+    refs = vendor_definitions(refs, datasets, options.definitions)
+    options.step(f"computing {len(refs)} KPIs")
+    results = slice_results(refs, frames, settings, window, slicing, options.compare)
+    if targets is not None:
+        results = add_segments(results, refs, targets, frames, settings, window, slicing)
+    recall_history(results, options, settings, window, slicing, frames)
+    verdicts = evaluate(results, targets.targets if targets is not None else [], settings)
+    report = Report(
+        verdicts=verdicts,
+        inputs=[d.summary for d in datasets],
+        settings=settings,
+        period_from=window.start,
+        period_to=window.end,
+        generated_at=datetime.now(timezone.utc).replace(microsecond=0),
+        targets_path=options.targets_path,
+        command=options.command,
+        strict=options.strict,
+        by=slicing.by,
+        every=slicing.every,
+        compare=options.compare,
+        tz=options.tz,
+    )
+    from .details import RunContext
+
+    report.context = RunContext(refs=refs, frames=frames, settings=settings, window=window, slicing=slicing,
+                                periods=periods_of(frames, window, slicing),
+                                rejected=[d.rejected_rows for d in datasets if getattr(d, "rejected_rows", None)
+                                          is not None])
+    return report
+
+
+def periods_of(frames: dict[str, "pd.DataFrame"], window: "Window", slicing: "Slicing") -> Any:
+    """The --every periods of a run (the same ones the results were computed on)."""
+    from ..engine.slicing import make_periods, period_span
+
+    span = period_span(frames, window) if slicing.every else None
+    return None if span is None else make_periods(slicing.every, span[0], span[1], slicing.tz, slicing.week_start)

@@ -1,0 +1,1 @@
+"""Statistics: confidence intervals and significance tests (pure numbers, no data frames of records)."""

@@ -1,0 +1,1 @@
+"""Targets: the targets file, settings, verdicts, baselines and scorecards."""

@@ -1,0 +1,1 @@
+"""Workforce management: Erlang models, staffing and schedule adherence."""
