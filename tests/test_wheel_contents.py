@@ -43,7 +43,7 @@ def wheel(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 def test_every_tracked_package_file_is_in_the_wheel(wheel: Path) -> None:
     tracked = _tracked_package_files()
-    assert "hdkpi/presets/zendesk.yaml" in tracked  # the listing is what we think it is
+    assert "hdkpi/ingest/presets/zendesk.yaml" in tracked  # the listing is what we think it is
     with zipfile.ZipFile(wheel) as archive:
         shipped = set(archive.namelist())
     missing = sorted(name for name in tracked if name not in shipped)
