@@ -149,22 +149,31 @@ def time_dimension(times: "pd.Series", dim: str, tz: str, week_start: int = 0) -
     return pd.Series(pd.Categorical(values, categories=order, ordered=True), index=times.index, name=dim)
 
 
+def anchor_spans(frame: "pd.DataFrame", window: "Window") -> dict[str, tuple[Any, Any]]:
+    """First and last time of each anchor column of ``frame`` inside the window (columns with none left out).
+    The periods of a run span them all; the Dask run gathers them block by block."""
+    out = {}
+    for name in ANCHORS:
+        if name in frame:
+            column = frame[name]
+            if window.start is not None:
+                column = column[column >= window.start]
+            if window.end is not None:
+                column = column[column < window.end]
+            if column.notna().any():
+                out[name] = (column.min(), column.max())
+    return out
+
+
 def period_span(frames: dict[str, "pd.DataFrame"], window: "Window") -> tuple[Any, Any] | None:
     """First and last instant the periods must cover: the window where bounded, else the data."""
     import pandas as pd
 
     lows, highs = [], []
     for frame in frames.values():
-        for name in ANCHORS:
-            if name in frame:
-                column = frame[name]
-                if window.start is not None:
-                    column = column[column >= window.start]
-                if window.end is not None:
-                    column = column[column < window.end]
-                if column.notna().any():
-                    lows.append(column.min())
-                    highs.append(column.max())
+        for low, high in anchor_spans(frame, window).values():
+            lows.append(low)
+            highs.append(high)
     first = pd.Timestamp(window.start) if window.start is not None else (min(lows) if lows else None)
     last = (pd.Timestamp(window.end) - pd.Timedelta(microseconds=1) if window.end is not None
             else (max(highs) if highs else None))

@@ -508,19 +508,9 @@ def _scan(source: Source, piece: Any, number: int, window: "Window") -> dict[str
 
 def _span_of(frame: "pd.DataFrame", window: "Window") -> dict[str, tuple[Any, Any]]:
     """First and last time of each anchor column inside the window (as period_span looks)."""
-    from ..engine.slicing import ANCHORS
+    from ..engine.slicing import anchor_spans
 
-    out = {}
-    for name in ANCHORS:
-        if name in frame:
-            column = frame[name]
-            if window.start is not None:
-                column = column[column >= window.start]
-            if window.end is not None:
-                column = column[column < window.end]
-            if column.notna().any():
-                out[name] = (column.min(), column.max())
-    return out
+    return anchor_spans(frame, window)
 
 
 def _merge_spans(spans: list[dict[str, tuple[Any, Any]]]) -> dict[str, tuple[Any, Any]]:
@@ -1286,32 +1276,23 @@ def run(options: Any, *, scheduler: str | None = None, blocksize: int | str | No
     from datetime import datetime, timezone
     from types import SimpleNamespace
 
-    from ..engine.slicing import EVERY, TIME_DIMS, Slicing, week_start_number
     from ..fields import all_field_names
     from ..model import Report
     from ..targets.evaluate import evaluate
     from .pipeline import (
         annotate,
-        build_registry,
         file_mapping,
         in_business_time,
         load_datasets,
-        resolve_settings,
         resolve_window,
         select_refs,
+        setup,
+        slicing_of,
         vendor_definitions,
     )
 
     _require_dask()
-    registry = build_registry(options.plugins)
-    targets = None
-    if options.targets_path is not None:
-        from ..targets.file import load_targets
-
-        targets = load_targets(options.targets_path, registry)
-    settings = resolve_settings(targets, options.overrides)
-    if options.every is not None and options.every not in EVERY:
-        raise UsageError(f"--every {options.every!r}: use one of {', '.join(EVERY)}")
+    registry, targets, settings = setup(options)
     if options.compare is not None:
         raise UsageError("--compare is not available with --engine dask; report the earlier window as its own run "
                          "(--from/--to), or use --engine pandas")
@@ -1336,15 +1317,7 @@ def run(options: Any, *, scheduler: str | None = None, blocksize: int | str | No
             raise UsageError(f"--map {fld}={column}: no input has a column {column!r}; "
                              f"columns: {', '.join(sorted(headers))}")
     frames = inputs.frames()
-    known = all_field_names() | set(TIME_DIMS) | {c for f in frames.values() for c in f.columns}
-    for dim in options.by:
-        if dim not in known:
-            raise UsageError(f"--by {dim}: not a field of the input nor one of {', '.join(TIME_DIMS)}")
-    calendar = targets.calendar if targets is not None else None
-    if options.business and calendar is None:
-        raise UsageError("--business needs a calendar: section in the targets file (see README, 'Business time')")
-    slicing = Slicing(by=tuple(dict.fromkeys(options.by)), every=options.every, tz=options.tz,
-                      week_start=week_start_number(settings["week_start"]), calendar=calendar)
+    slicing = slicing_of(options, targets, settings, frames)
     refs = in_business_time(select_refs(options, registry, frames, targets, settings), targets, options.business)
     described = [SimpleNamespace(kind=s.kind, summary=SimpleNamespace(preset=s.preset.name)) for s in inputs.sources]
     refs = vendor_definitions(refs, described + list(inputs.survey_datasets), options.definitions)

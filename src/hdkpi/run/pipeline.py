@@ -532,9 +532,10 @@ def recall_history(results: list["Result"], options: RunOptions, settings: dict[
             recall.store.close()
 
 
-def run(options: RunOptions) -> Report:
-    from ..engine.slicing import EVERY, TIME_DIMS, Slicing, week_start_number
-    from ..targets.evaluate import evaluate
+def setup(options: RunOptions) -> tuple["Registry", "TargetsFile | None", dict[str, Any]]:
+    """What every run starts from, on either engine: the KPI registry (built-ins and plugins), the targets
+    file read and validated, and the settings it and ``--set`` give; ``--every`` checked."""
+    from ..engine.slicing import EVERY
 
     registry = build_registry(options.plugins)
     targets = None
@@ -545,6 +546,30 @@ def run(options: RunOptions) -> Report:
     settings = resolve_settings(targets, options.overrides)
     if options.every is not None and options.every not in EVERY:
         raise UsageError(f"--every {options.every!r}: use one of {', '.join(EVERY)}")
+    return registry, targets, settings
+
+
+def slicing_of(options: RunOptions, targets: "TargetsFile | None", settings: dict[str, Any],
+               frames: dict[str, Any]) -> "Slicing":
+    """How the run breaks its figures down, once the inputs are known (either engine): every ``--by`` a
+    field of some input or a time dimension; ``--business`` only with a calendar."""
+    from ..engine.slicing import TIME_DIMS, Slicing, week_start_number
+
+    known = all_field_names() | set(TIME_DIMS) | {c for f in frames.values() for c in f.columns}
+    for dim in options.by:
+        if dim not in known:
+            raise UsageError(f"--by {dim}: not a field of the input nor one of {', '.join(TIME_DIMS)}")
+    calendar = targets.calendar if targets is not None else None
+    if options.business and calendar is None:
+        raise UsageError("--business needs a calendar: section in the targets file (see README, 'Business time')")
+    return Slicing(by=tuple(dict.fromkeys(options.by)), every=options.every, tz=options.tz,
+                   week_start=week_start_number(settings["week_start"]), calendar=calendar)
+
+
+def run(options: RunOptions) -> Report:
+    from ..targets.evaluate import evaluate
+
+    registry, targets, settings = setup(options)
     from ..history.records import COMPARES
 
     if options.compare not in (None, *COMPARES):
@@ -555,17 +580,9 @@ def run(options: RunOptions) -> Report:
     datasets = load_datasets(options, targets)
     frames = combine(datasets)
     join_surveys(frames)
-    known = all_field_names() | set(TIME_DIMS) | {c for f in frames.values() for c in f.columns}
-    for dim in options.by:
-        if dim not in known:
-            raise UsageError(f"--by {dim}: not a field of the input nor one of {', '.join(TIME_DIMS)}")
+    slicing = slicing_of(options, targets, settings, frames)
     segment_dims = [t.by for t in targets.targets if t.by] if targets is not None else []
     encode_dimensions(frames, [*options.by, *segment_dims])
-    calendar = targets.calendar if targets is not None else None
-    if options.business and calendar is None:
-        raise UsageError("--business needs a calendar: section in the targets file (see README, 'Business time')")
-    slicing = Slicing(by=tuple(dict.fromkeys(options.by)), every=options.every, tz=options.tz,
-                      week_start=week_start_number(settings["week_start"]), calendar=calendar)
     refs = in_business_time(select_refs(options, registry, frames, targets, settings), targets, options.business)
     refs = vendor_definitions(refs, datasets, options.definitions)
     options.step(f"computing {len(refs)} KPIs")
