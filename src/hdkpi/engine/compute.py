@@ -129,14 +129,9 @@ def compute_sliced(ref: "KpiRef", frames: dict[str, "pd.DataFrame"], settings: d
         return [overall]
     keys, unused = _group_keys(frame, anchor, ref, slicing)
     overall.notes.extend(unused)
-    results = [overall]
     template = _base(ref, settings)
     template.method = overall.method
-    groups = None
-    if keys:
-        table = in_order(measure.table(keys))
-        groups = table.index
-        results += _rows(table, [k.name for k in keys], None, template, measure)
+    by_period = by_both = None
     if slicing.every and periods is not None and len(periods):
         if isinstance(measure, Snapshot):
             by_period = measure.table_at([], periods.ends)
@@ -145,11 +140,28 @@ def compute_sliced(ref: "KpiRef", frames: dict[str, "pd.DataFrame"], settings: d
             position = _shared("period", frame, (anchor, id(periods)), lambda: periods.position(frame[anchor]))
             by_period = measure.table([position])
             by_both = measure.table([*keys, position]) if keys else None
+    by_group = measure.table(keys) if keys else None
+    return [overall, *breakdown_records(template, measure, [str(k.name) for k in keys], by_group, periods,
+                                        by_period, by_both)]
+
+
+def breakdown_records(template: Result, measure: Measure, names: list[str], by_group: "pd.DataFrame | None",
+                      periods: Periods | None, by_period: "pd.DataFrame | None",
+                      by_both: "pd.DataFrame | None") -> list[Result]:
+    """The records of a KPI's breakdown tables, on either engine: each group (in order, an empty value
+    last), then each period, every one present (a count of nothing is 0, anything else no-data), then
+    each group × period, every group in every period."""
+    results: list[Result] = []
+    groups = None
+    if by_group is not None:
+        table = in_order(by_group)
+        groups = table.index
+        results += _rows(table, names, None, template, measure)
+    if by_period is not None and periods is not None:
         every = range(len(periods))
         results += _rows(by_period.reindex(every), [], periods, template, measure)
-        if by_both is not None:
-            full = _product(groups, every)
-            results += _rows(by_both.reindex(full), [k.name for k in keys], periods, template, measure)
+        if by_both is not None and groups is not None:
+            results += _rows(by_both.reindex(_product(groups, every)), names, periods, template, measure)
     return results
 
 

@@ -1172,7 +1172,7 @@ def _finish_job(job: Job, merged: dict[str, Any], meta_frames: dict[str, "pd.Dat
                 frames: dict[str, "pd.DataFrame"], periods: "Periods | None", loose: "Periods | None",
                 surveys: "pd.DataFrame | None", settings: dict[str, Any]) -> list["Result"]:
     """compute.compute_sliced, from the merged partials."""
-    from ..engine.compute import _base, _fill, _group_keys, _product, _rows, compute_sliced, in_order
+    from ..engine.compute import _base, _fill, _group_keys, breakdown_records, compute_sliced
     from ..engine.measures import Snapshot, coarsen
 
     ref, slicing = job.ref, job.slicing
@@ -1200,17 +1200,12 @@ def _finish_job(job: Job, merged: dict[str, Any], meta_frames: dict[str, "pd.Dat
     overall.notes.extend(unused)
     if not slicing.active:
         return [overall]
-    results = [overall]
     base = _base(ref, settings)
     base.method = overall.method
-    groups = None
-    if keys:
-        table = in_order(template.finish(coarsen(fine, list(range(len(keys)))), names))
-        groups = table.index
-        results += _rows(table, names, None, base, template)
+    by_group = template.finish(coarsen(fine, list(range(len(keys)))), names) if keys else None
+    by_period = by_both = None
     if here is not None and len(here) and loose is not None:
         offset = loose.labels.index(here.labels[0])
-        every = range(len(here))
         if isinstance(template, Snapshot):
             at = merged["partials"].get((job.number, "at"))
             if at is None:
@@ -1221,10 +1216,7 @@ def _finish_job(job: Job, merged: dict[str, Any], meta_frames: dict[str, "pd.Dat
             fine = _remap(fine, offset, len(here))
             by_period = template.finish(coarsen(fine, [len(keys)]), ["period"])
             by_both = template.finish(fine, [*names, "period"]) if keys else None
-        results += _rows(by_period.reindex(every), [], here, base, template)
-        if by_both is not None:
-            results += _rows(by_both.reindex(_product(groups, every)), names, here, base, template)
-    return results
+    return [overall, *breakdown_records(base, template, names, by_group, here, by_period, by_both)]
 
 
 def _no_positions() -> "pd.Series":
