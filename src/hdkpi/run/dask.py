@@ -1276,15 +1276,15 @@ def run(options: Any, *, scheduler: str | None = None, blocksize: int | str | No
         file_mapping,
         in_business_time,
         load_datasets,
-        resolve_window,
+        plan_run,
         select_refs,
-        setup,
         slicing_of,
         vendor_definitions,
     )
 
     _require_dask()
-    registry, targets, settings = setup(options)
+    plan = plan_run(options)
+    registry, targets, settings, window = plan.registry, plan.targets, plan.settings, plan.window
     if options.compare is not None:
         raise UsageError("--compare is not available with --engine dask; report the earlier window as its own run "
                          "(--from/--to), or use --engine pandas")
@@ -1295,7 +1295,6 @@ def run(options: Any, *, scheduler: str | None = None, blocksize: int | str | No
     if unknown:
         raise UsageError(f"--map {unknown[0]}=…: {unknown[0]!r} is not a canonical field; "
                          f"fields: {', '.join(sorted(all_field_names()))}")
-    window = resolve_window(options)
     wanted = options.preset or (targets.preset if targets is not None else None)
     options.step("looking at the inputs")
     inputs = open_inputs(options.files, kind=options.kind, tz=options.tz, preset=wanted, dayfirst=options.dayfirst,

@@ -532,10 +532,24 @@ def recall_history(results: list["Result"], options: RunOptions, settings: dict[
             recall.store.close()
 
 
-def setup(options: RunOptions) -> tuple["Registry", "TargetsFile | None", dict[str, Any]]:
-    """What every run starts from, on either engine: the KPI registry (built-ins and plugins), the targets
-    file read and validated, and the settings it and ``--set`` give; ``--every`` checked."""
+@dataclass
+class Plan:
+    """A run as decided from the options and the targets file before any input is read; the stages after
+    it (ingest, engine, evaluate) take their part from it, on either engine."""
+
+    options: RunOptions
+    registry: "Registry"  #: built-in KPIs, installed entry points, --plugin
+    targets: "TargetsFile | None"
+    settings: dict[str, Any]  #: defaults < targets file < --set
+    window: "Window"
+
+
+def plan_run(options: RunOptions) -> Plan:
+    """The :class:`Plan` of a run: the registry, the targets file read and validated, the settings,
+    ``--every`` and ``--compare`` checked, the window resolved. The targets file's ``history:`` fills
+    ``options.history`` when the command line gave none (the CLI records the run there)."""
     from ..engine.slicing import EVERY
+    from ..history.records import COMPARES
 
     registry = build_registry(options.plugins)
     targets = None
@@ -546,7 +560,12 @@ def setup(options: RunOptions) -> tuple["Registry", "TargetsFile | None", dict[s
     settings = resolve_settings(targets, options.overrides)
     if options.every is not None and options.every not in EVERY:
         raise UsageError(f"--every {options.every!r}: use one of {', '.join(EVERY)}")
-    return registry, targets, settings
+    if options.compare not in (None, *COMPARES):
+        raise UsageError(f"--compare {options.compare!r}: use one of {', '.join(COMPARES)}")
+    if options.history is None and targets is not None:
+        options.history = targets.history
+    return Plan(options=options, registry=registry, targets=targets, settings=settings,
+                window=resolve_window(options))
 
 
 def slicing_of(options: RunOptions, targets: "TargetsFile | None", settings: dict[str, Any],
@@ -567,16 +586,11 @@ def slicing_of(options: RunOptions, targets: "TargetsFile | None", settings: dic
 
 
 def run(options: RunOptions) -> Report:
+    """A run on the pandas engine: plan, ingest, compute, evaluate, in that order."""
     from ..targets.evaluate import evaluate
 
-    registry, targets, settings = setup(options)
-    from ..history.records import COMPARES
-
-    if options.compare not in (None, *COMPARES):
-        raise UsageError(f"--compare {options.compare!r}: use one of {', '.join(COMPARES)}")
-    if options.history is None and targets is not None:
-        options.history = targets.history
-    window = resolve_window(options)
+    plan = plan_run(options)
+    registry, targets, settings, window = plan.registry, plan.targets, plan.settings, plan.window
     datasets = load_datasets(options, targets)
     frames = combine(datasets)
     join_surveys(frames)
