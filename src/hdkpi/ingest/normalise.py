@@ -409,7 +409,12 @@ def _check_duplicates(kind: str, typed: "pd.DataFrame", columns: dict[str, str],
         return
     candidates = checker.ok & ids.notna()
     dup = ids.where(candidates).duplicated(keep="first") & candidates
-    checker.fail(dup, f"{id_field}: duplicate")
+    checker.fail(dup, duplicate_reason(id_field))
+
+
+def duplicate_reason(id_field: str) -> str:
+    """The reason a later copy of an id within a file is rejected (the first valid one is kept)."""
+    return f"{id_field}: duplicate"
 
 
 def _all_distinct(ids: "pd.Series") -> bool:

@@ -216,7 +216,7 @@ def open_inputs(paths: list[str], *, kind: str | None = None, mapping_for: Any =
         if survey_loader is None:
             raise UsageError("surveys with --engine dask: give the survey files with the calls or tickets "
                              "(they are read on the client)")
-        from .pipeline import combine
+        from ..ingest.combine import combine
 
         columns = {c for p in survey_paths for c in headers[p]}
         datasets = [d for d in survey_loader(survey_paths, columns) if d.kind == "surveys"]
@@ -540,8 +540,8 @@ def _conform(frame: "pd.DataFrame", meta: "pd.DataFrame") -> "pd.DataFrame":
 def _prepare(source: Source, piece: Any, number: int, meta: "pd.DataFrame", candidates: Any) -> dict[str, Any]:
     """Pass 2 of a block: normalised rows (``clean``: ids seen once; ``cand``: ids seen twice, with
     their position for the exact duplicate rule) and the block's row accounting."""
+    from ..ingest.combine import account_preset
     from ..ingest.normalise import normalise
-    from .pipeline import account_preset
 
     with _dayfirst(source.dayfirst):
         raw = _read_block(source, piece, number)
@@ -566,13 +566,16 @@ def _resolve(part: "pd.DataFrame", id_field: str, across_files: bool) -> "pd.Dat
     later file wins (``also in a later file``). Column ``_reject``: the reason, missing when kept."""
     import pandas as pd
 
+    from ..ingest.combine import later_file_reason
+    from ..ingest.normalise import duplicate_reason
+
     part = part.sort_values(list(_POSITION), kind="stable")
     first = ~part.duplicated([id_field, "_file"], keep="first")
     reason = pd.Series(pd.NA, index=part.index, dtype="object")
-    reason[~first] = f"{id_field}: duplicate"
+    reason[~first] = duplicate_reason(id_field)
     if across_files:
         last = part.groupby(id_field, sort=False)["_file"].transform("max")
-        reason[first & (part["_file"] < last)] = f"{id_field}: also in a later file"
+        reason[first & (part["_file"] < last)] = later_file_reason(id_field)
     return part.assign(_reject=reason.astype("str"))
 
 
@@ -685,11 +688,9 @@ def _partials(frame: "pd.DataFrame", kind: str, plan: Plan, history: str | None)
         out["extent"] = {kind: extent_of(frame, kind)}  # the kind's first and last time (hdkpi.engine.coverage)
         ids = plan.lookups.get(kind)
         if ids is not None:
-            from .pipeline import JOINED_FIELDS
+            from ..ingest.combine import survey_lookup
 
-            key = ID_FIELD[kind]
-            columns = [key, *[c for c in JOINED_FIELDS if c in frame.columns]]
-            out["lookup"][kind] = frame.loc[frame[key].isin(ids), columns]
+            out["lookup"][kind] = survey_lookup(frame, ID_FIELD[kind], ids)
     for job in plan.jobs:
         if job.kind != kind or job.history != history:
             continue
@@ -1005,7 +1006,9 @@ def _plan(specs: list[JobSpec], inputs: Inputs, settings: dict[str, Any], period
             if template is None:
                 job.kind = "none"
     if inputs.surveys is not None:
-        for kind, key in (("tickets", "ticket_id"), ("calls", "call_id")):
+        from ..ingest.combine import SURVEY_LINKS
+
+        for kind, key in SURVEY_LINKS:
             if kind in inputs.meta and key in inputs.surveys and all(key in s.given for s in inputs.of(kind)):
                 plan.lookups[kind] = inputs.surveys[key].dropna().unique()
     return plan
@@ -1060,6 +1063,8 @@ def _pass_two(inputs: Inputs, plan: Plan, plan_task: Any,
     import pandas as pd
     from dask import delayed
 
+    from ..ingest.combine import across_files
+
     prepare = delayed(_prepare, pure=True)
     get = delayed(operator.getitem, pure=True)
     partial = delayed(_partials, pure=True)
@@ -1083,7 +1088,7 @@ def _pass_two(inputs: Inputs, plan: Plan, plan_task: Any,
         blocks_of_kind = len(doubles)
         if cands is not None:
             id_field = ID_FIELD[kind]
-            across = len(sources) > 1 and all(id_field in s.given for s in sources)
+            across = across_files(id_field, (s.given for s in sources))
             shuffled = dd.from_delayed(doubles, meta=positioned, verify_meta=False).shuffle(
                 on=id_field, npartitions=max(1, len(doubles) // 8))
             decided = [delayed(_resolve, pure=True)(p, id_field, across)
@@ -1112,6 +1117,7 @@ def _accounts(inputs: Inputs, summaries: list[list["InputSummary"]],
     rows of the file, and the duplicates found across blocks and files."""
     import pandas as pd
 
+    from ..ingest.combine import later_file_reason, reject_later_copies
     from ..model import InputSummary
 
     dropped = [x for parts in losers.values() for x in parts if len(x)]
@@ -1137,22 +1143,22 @@ def _accounts(inputs: Inputs, summaries: list[list["InputSummary"]],
                 summary.counts[name] = summary.counts.get(name, 0) + count
             for what, count in s.caveats.items():
                 summary.caveats[what] = summary.caveats.get(what, 0) + count
-        later: tuple[str, int, list[int]] | None = None
+        key = ID_FIELD[source.kind]
+        later: tuple[int, list[int]] | None = None
         if all_dropped is not None:
             mine = all_dropped[all_dropped["_file"] == source.number]
             for reason, rows in mine.groupby("_reject", sort=True):
                 numbers = sorted(int(r) + offsets[int(b)] for b, r in zip(rows["_block"], rows["_row"]))
-                summary.used -= len(rows)
-                if str(reason).endswith("also in a later file"):
-                    later = (str(reason), len(rows), numbers[:3])
+                if str(reason) == later_file_reason(key):
+                    later = (len(rows), numbers)
                     continue
+                summary.used -= len(rows)
                 reasons[str(reason)] = reasons.get(str(reason), 0) + len(rows)
                 examples.setdefault(str(reason), []).extend(numbers)
         summary.rejected_by_reason = {k: reasons[k] for k in sorted(reasons)}
         summary.examples_by_reason = {k: sorted(v)[:3] for k, v in examples.items()}
-        if later is not None:
-            summary.rejected_by_reason[later[0]] = later[1]
-            summary.examples_by_reason[later[0]] = later[2]
+        if later is not None:  # after the file's own reasons, as combine() counts it
+            reject_later_copies(summary, key, *later)
         out.append(summary)
     return out
 
@@ -1161,7 +1167,7 @@ def _joined_surveys(inputs: Inputs, lookups: dict[str, "pd.DataFrame"]) -> "pd.D
     """The surveys with the dimensions of their tickets or calls (pipeline.join_surveys)."""
     if inputs.surveys is None:
         return None
-    from .pipeline import join_surveys
+    from ..ingest.combine import join_surveys
 
     frames = {"surveys": inputs.surveys, **lookups}
     join_surveys(frames)

@@ -12,7 +12,8 @@ from datetime import datetime, timedelta, timezone
 from typing import TYPE_CHECKING, Any
 
 from ..errors import UsageError
-from ..fields import ID_FIELD, SCHEMAS, all_field_names
+from ..fields import SCHEMAS, all_field_names
+from ..ingest.combine import JOINED_FIELDS, account_preset, combine, join_surveys  # noqa: F401 (the run's stages)
 from ..model import Report
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -235,61 +236,6 @@ def read_with_preset(path: str, wanted: str | None) -> tuple[Any, "RawTable"]:
     return get_preset("generic"), read_table(path)
 
 
-def account_preset(dataset: "Dataset", preset: Any, converted: Any) -> None:
-    """Row accounting in source records: what the preset refused or folded counts beside normalise's."""
-    summary = dataset.summary
-    summary.preset = preset.name
-    summary.read = converted.read
-    summary.folded = converted.folded
-    summary.counts = dict(converted.counts)
-    used = dataset.frame.index
-    caveats = {what: int(used.isin(rows).sum()) for what, rows in converted.caveats.items()}
-    summary.caveats = {what: n for what, n in caveats.items() if n}
-    if converted.rules:
-        summary.mapping = dict(converted.rules)
-    if converted.rejected is not None and len(converted.rejected):
-        for reason, rows in converted.rejected.groupby(converted.rejected, sort=False):
-            summary.rejected_by_reason[reason] = summary.rejected_by_reason.get(reason, 0) + len(rows)
-            summary.examples_by_reason.setdefault(reason, [int(r) for r in rows.index[:3]])
-        summary.rejected_by_reason = dict(sorted(summary.rejected_by_reason.items()))
-
-
-def combine(datasets: list["Dataset"]) -> dict[str, "pd.DataFrame"]:
-    """One frame per kind; several files of a kind are stacked in the order given.
-
-    Exports come in pieces that overlap: a record whose id is in a later file of the same kind is
-    kept once, from the later file (the newer export), and the earlier copy is counted as rejected
-    in its own file's accounting ("ticket_id: also in a later file").
-    """
-    import pandas as pd
-
-    frames: dict[str, pd.DataFrame] = {}
-    for kind in SCHEMAS:
-        group = [d for d in datasets if d.kind == kind]
-        if not group:
-            continue
-        key = ID_FIELD[kind]
-        if len(group) > 1 and all(key in d.given for d in group):
-            later: set[Any] = set()
-            for d in reversed(group):
-                ids = d.frame[key]
-                again = ids.isin(later)
-                if again.any():
-                    reason = f"{key}: also in a later file"
-                    d.summary.used -= int(again.sum())
-                    d.summary.rejected_by_reason[reason] = int(again.sum())
-                    d.summary.examples_by_reason[reason] = [int(r) for r in d.frame.index[again][:3]]
-                    d.frame = d.frame.loc[~again]
-                later.update(ids.dropna().tolist())
-        parts = [d.frame for d in group]
-        frames[kind] = parts[0] if len(parts) == 1 else pd.concat(parts, ignore_index=True)
-    return frames
-
-
-#: columns of a ticket or call that a survey about it can be grouped by
-JOINED_FIELDS = ("agent", "queue", "team", "priority", "category", "channel", "tier")
-
-
 def encode_dimensions(frames: dict[str, "pd.DataFrame"], dims: list[str]) -> None:
     """Text columns that results are grouped by become categoricals, once per run.
 
@@ -303,27 +249,6 @@ def encode_dimensions(frames: dict[str, "pd.DataFrame"], dims: list[str]) -> Non
         for dim in dict.fromkeys(dims):
             if dim in frame.columns and isinstance(frame[dim].dtype, pd.StringDtype):
                 frame[dim] = frame[dim].astype("category")
-
-
-def join_surveys(frames: dict[str, "pd.DataFrame"]) -> None:
-    """Give survey answers the dimensions of the ticket or call they are about (by ticket_id or
-    call_id), so ``--by priority`` or ``--by queue`` works for csat/nps/ces; a survey's own agent
-    wins, an empty one is taken from the ticket (or call)."""
-    surveys = frames.get("surveys")
-    if surveys is None:
-        return
-    surveys = surveys.copy()
-    for kind, key in (("tickets", "ticket_id"), ("calls", "call_id")):
-        source = frames.get(kind)
-        if source is None or key not in surveys or key not in source:
-            continue
-        lookup = source.drop_duplicates(key).set_index(key)
-        for column in JOINED_FIELDS:
-            if column not in lookup:
-                continue
-            joined = surveys[key].map(lookup[column])
-            surveys[column] = surveys[column].fillna(joined) if column in surveys else joined
-    frames["surveys"] = surveys
 
 
 def default_refs(registry: "Registry", frames: dict[str, "pd.DataFrame"],
