@@ -59,30 +59,52 @@ def _base(ref: "KpiRef", settings: dict[str, Any]) -> Result:
                   settings={name: settings[name] for name in kpi.settings if name in settings})
 
 
+def unmet(ref: "KpiRef", frame: "pd.DataFrame", anchor: str, window: "Window") -> str | None:
+    """Why the KPI has no figure on this frame before it runs (a field it needs, or its anchor time
+    under a bounded window, is missing), on either engine; None: it can run."""
+    kpi = ref.kpi
+    missing = [f for f in kpi.needs if f not in frame]
+    if missing:
+        hints = [DERIVATION_HINTS[f] for f in missing if f in DERIVATION_HINTS]
+        return MissingFields(missing, "; ".join(hints)).reason
+    if anchor != "snapshot" and not window.unbounded and anchor not in frame:
+        return f"missing field {anchor} (the anchor time of {kpi.name})"
+    return None
+
+
+def in_window(frame: "pd.DataFrame", anchor: str, window: "Window") -> "pd.DataFrame":
+    """The rows a KPI measures: those whose anchor time is in the window (a snapshot: all)."""
+    if anchor == "snapshot" or window.unbounded:
+        return frame
+    return frame.loc[window.mask(frame[anchor])]
+
+
+def context_of(ref: "KpiRef", settings: dict[str, Any], window: "Window", frames: Any,
+               periods: Periods | None = None, tz: str = "UTC", calendar: Any = None) -> Any:
+    """The KpiContext a KPI function is called with, on either engine (``frames``: what it may read whole)."""
+    from .registry import KpiContext
+
+    return KpiContext(settings=settings, window=window, frames=frames, periods=periods, tz=tz,
+                      calendar=calendar, business=ref.business)
+
+
 def _measure(ref: "KpiRef", frames: dict[str, "pd.DataFrame"], settings: dict[str, Any], window: "Window",
              result: Result, periods: Periods | None = None, tz: str = "UTC",
              calendar: Any = None) -> tuple[Measure | None, "pd.DataFrame | None", str]:
     """Run the KPI function on its frame cut to the window; (None, …) with a note on no-data."""
-    from .registry import KpiContext
-
     kpi = ref.kpi
     frame, anchor, reason = source_frame(kpi, frames)
     if frame is None:
         result.notes.append(reason)
         return None, None, anchor
-    missing = [f for f in kpi.needs if f not in frame]
-    if missing:
-        hints = [DERIVATION_HINTS[f] for f in missing if f in DERIVATION_HINTS]
-        result.notes.append(MissingFields(missing, "; ".join(hints)).reason)
+    reason = unmet(ref, frame, anchor, window)
+    if reason is not None:
+        result.notes.append(reason)
         return None, None, anchor
     if anchor != "snapshot" and not window.unbounded:
-        if anchor not in frame:
-            result.notes.append(f"missing field {anchor} (the anchor time of {kpi.name})")
-            return None, None, anchor
         whole = frame
-        frame = _shared("cut", whole, (anchor, id(window)), lambda: whole.loc[window.mask(whole[anchor])])
-    context = KpiContext(settings=settings, window=window, frames=frames, periods=periods, tz=tz,
-                         calendar=calendar, business=ref.business)
+        frame = _shared("cut", whole, (anchor, id(window)), lambda: in_window(whole, anchor, window))
+    context = context_of(ref, settings, window, frames, periods, tz, calendar)
     try:
         measure = kpi.fn(frame, context, **ref.kwargs)
     except NoData as exc:

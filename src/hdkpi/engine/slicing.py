@@ -180,3 +180,12 @@ def period_span(frames: dict[str, "pd.DataFrame"], window: "Window") -> tuple[An
     if first is None or last is None:
         return None
     return first, last
+
+
+def periods_of(frames: dict[str, "pd.DataFrame"], window: "Window", slicing: "Slicing | None") -> Periods | None:
+    """The ``--every`` periods of a run, on either engine: over the window where bounded, else over the
+    data's anchor times (None without --every or without any time)."""
+    if slicing is None or not slicing.every:
+        return None
+    span = period_span(frames, window)
+    return None if span is None else make_periods(slicing.every, span[0], span[1], slicing.tz, slicing.week_start)

@@ -652,17 +652,12 @@ def _evaluate(job: Job, frame: "pd.DataFrame", plan: Plan, provided: dict[str, A
     breakdown (``fine``: by the --by keys and the period position) — the overall figure, the groups
     and the periods are coarsenings of it, made on the client (measures.coarsen) — and, for a
     snapshot per period, its open/closed buckets (``at``)."""
-    from ..engine.compute import _group_keys
+    from ..engine.compute import _group_keys, in_window
     from ..engine.measures import Snapshot
-    from ..engine.registry import KpiContext
 
     ref, slicing = job.ref, job.slicing
-    if job.anchor != "snapshot" and not job.window.unbounded:
-        frame = frame.loc[job.window.mask(frame[job.anchor])]
-    ctx = KpiContext(settings=plan.settings, window=job.window, frames=_Frames(provided, plan.kinds),
-                     periods=plan.periods if job.every else None, tz=slicing.tz, calendar=slicing.calendar,
-                     business=ref.business)
-    measure = ref.kpi.fn(frame, ctx, **ref.kwargs)
+    frame = in_window(frame, job.anchor, job.window)
+    measure = ref.kpi.fn(frame, _context(job, plan, provided), **ref.kwargs)
     keys = _group_keys(frame, job.anchor, ref, slicing)[0] if slicing.active else []
     out = {}
     if _with_periods(job, plan.periods):
@@ -672,6 +667,14 @@ def _evaluate(job: Job, frame: "pd.DataFrame", plan: Plan, provided: dict[str, A
             keys = [*keys, plan.periods.position(frame[job.anchor])]
     out["fine"] = measure.partial(keys)
     return out
+
+
+def _context(job: Job, plan: Plan, provided: dict[str, Any]) -> Any:
+    """compute's KpiContext for a job, with only the frames complete where it runs (``provided``)."""
+    from ..engine.compute import context_of
+
+    return context_of(job.ref, plan.settings, job.window, _Frames(provided, plan.kinds),
+                      plan.periods if job.every else None, job.slicing.tz, job.slicing.calendar)
 
 
 def _with_periods(job: Job, periods: "Periods | None") -> bool:
@@ -810,20 +813,22 @@ def compute_jobs(specs: list[JobSpec], inputs: Inputs, settings: dict[str, Any],
     _require_dask()
     import dask
 
+    from ..engine.slicing import periods_of
+
     logging.getLogger("distributed.shuffle._scheduler_plugin").setLevel(logging.ERROR)  # "shuffle initialized"
     if any(spec.slicing.every for spec in specs[1:]):
         raise ValueError("only the first spec may have --every periods")
     window = specs[0].window
     every = specs[0].slicing if specs[0].slicing.every else None
     scans, candidates = _pass_one(inputs, window, client)
-    loose = _periods(_span_frames(inputs, scans, window), window, every)
+    loose = periods_of(_span_frames(inputs, scans, window), window, every)
     plan = _plan(specs, inputs, settings, loose, window)
     _ship_plugins(plan)
     plan_task = dask.delayed(plan, pure=True)
     final, summaries, losers = _pass_two(inputs, plan, plan_task, candidates)
     merged, summaries, losers = dask.compute(final, summaries, losers, scheduler=client)
     frames = _exact_frames(inputs, merged["span"], window)
-    periods = _periods(frames, window, every)
+    periods = periods_of(frames, window, every)
     surveys = _joined_surveys(inputs, merged["lookup"])
     meta_frames = inputs.frames()
     finished = [_finish_job(job, merged, meta_frames, frames, periods, loose, surveys, settings)
@@ -967,15 +972,6 @@ def _two_rows(span: dict[str, tuple[Any, Any]]) -> "pd.DataFrame":
     return pd.DataFrame({name: pd.Series([lo, hi]) for name, (lo, hi) in span.items()})
 
 
-def _periods(frames: dict[str, "pd.DataFrame"], window: "Window", slicing: "Slicing | None") -> "Periods | None":
-    from ..engine.slicing import make_periods, period_span
-
-    if slicing is None:
-        return None
-    span = period_span(frames, window)
-    return None if span is None else make_periods(slicing.every, span[0], span[1], slicing.tz, slicing.week_start)
-
-
 def _plan(specs: list[JobSpec], inputs: Inputs, settings: dict[str, Any], periods: "Periods | None",
           window: "Window") -> Plan:
     """The jobs, each with its template measure (its KPI function run on no rows), the frame it
@@ -1030,22 +1026,14 @@ def _provided(inputs: Inputs) -> dict[str, Any]:
 def _template(job: Job, frame: "pd.DataFrame", plan: Plan, provided: dict[str, Any]) -> tuple[Any, str | None]:
     """The job's measure on no rows (its parameters, method and notes); (None, why) when the KPI
     has no figure here; (None, "history:KEY") when it needs whole histories by KEY."""
-    from ..engine.compute import DERIVATION_HINTS
-    from ..engine.registry import KpiContext
-    from ..errors import MissingFields
+    from ..engine.compute import unmet
 
     ref = job.ref
-    missing = [f for f in ref.kpi.needs if f not in frame]
-    if missing:
-        hints = [DERIVATION_HINTS[f] for f in missing if f in DERIVATION_HINTS]
-        return None, MissingFields(missing, "; ".join(hints)).reason
-    if job.anchor != "snapshot" and not job.window.unbounded and job.anchor not in frame:
-        return None, f"missing field {job.anchor} (the anchor time of {ref.kpi.name})"
-    ctx = KpiContext(settings=plan.settings, window=job.window, frames=_Frames(provided, plan.kinds),
-                     periods=plan.periods if job.every else None, tz=job.slicing.tz,
-                     calendar=job.slicing.calendar, business=ref.business)
+    reason = unmet(ref, frame, job.anchor, job.window)
+    if reason is not None:
+        return None, reason
     try:
-        return ref.kpi.fn(frame.iloc[:0], ctx, **ref.kwargs), None
+        return ref.kpi.fn(frame.iloc[:0], _context(job, plan, provided), **ref.kwargs), None
     except NoData as exc:
         return None, exc.reason
     except CrossRecords as exc:

@@ -304,12 +304,9 @@ def slice_results(refs: list["KpiRef"], frames: dict[str, "pd.DataFrame"], setti
                   window: "Window", slicing: "Slicing", compare: str | None) -> list["Result"]:
     """Compute every KPI over the window, broken down; with ``compare`` attach the preceding period."""
     from ..engine.compute import compute
-    from ..engine.slicing import make_periods, period_span
+    from ..engine.slicing import periods_of
 
-    periods = None
-    span = period_span(frames, window) if slicing.every else None
-    if span is not None:
-        periods = make_periods(slicing.every, span[0], span[1], slicing.tz, slicing.week_start)
+    periods = periods_of(frames, window, slicing)
     results = compute(refs, frames, settings, window, slicing, periods)
     from ..engine.coverage import claimed  # earlier spans are outside the data as the report's window sees it
 
@@ -440,6 +437,7 @@ def recall_history(results: list["Result"], options: RunOptions, settings: dict[
                    slicing: "Slicing", frames: dict[str, "pd.DataFrame"]) -> None:
     """annotate(), with the history store (when there is one) filling comparisons the input cannot give
     and lengthening each series for the anomaly rule: hdkpi.history.records."""
+    from ..engine.slicing import periods_of
     from ..history.records import recall_for
 
     recall = recall_for(options.history, results, window, slicing, periods_of(frames, window, slicing), frames)
@@ -545,6 +543,7 @@ def run(options: RunOptions) -> Report:
         compare=options.compare,
         tz=options.tz,
     )
+    from ..engine.slicing import periods_of
     from .details import RunContext
 
     report.context = RunContext(refs=refs, frames=frames, settings=settings, window=window, slicing=slicing,
@@ -553,10 +552,3 @@ def run(options: RunOptions) -> Report:
                                           is not None])
     return report
 
-
-def periods_of(frames: dict[str, "pd.DataFrame"], window: "Window", slicing: "Slicing") -> Any:
-    """The --every periods of a run (the same ones the results were computed on)."""
-    from ..engine.slicing import make_periods, period_span
-
-    span = period_span(frames, window) if slicing.every else None
-    return None if span is None else make_periods(slicing.every, span[0], span[1], slicing.tz, slicing.week_start)
