@@ -455,22 +455,13 @@ def _date_decisions(source: Source, raw: Any, table: Any) -> dict[str, str | Non
 
 
 def _decide(text: "pd.Series", source: Source, dayfirst: bool | None, column: str) -> str | None:
-    """The branch :func:`hdkpi.ingest.presets.dates.to_iso` takes for these values (None: no values)."""
-    from ..ingest.presets import dates
+    """The layout :func:`hdkpi.ingest.presets.dates.to_iso` reads these values in (None: no values);
+    ``error: …`` when this block alone cannot tell."""
+    from ..ingest.presets.dates import layout
 
-    present = text.dropna()
-    if present.empty:
-        return None
-    sample = present.head(dates.SAMPLE).astype(str).str.strip()
-    if sample.str.match(dates._ISO).mean() > 0.5:
-        return "ISO 8601"
-    if sample.str.match(dates._EPOCH).all():
-        return "epoch milliseconds" if sample.str.len().max() >= 13 else "epoch seconds"
-    if dayfirst is None:
-        dayfirst = source.dayfirst
     try:
-        return dates._guess(present.astype(str).str.strip(), column=column, path=source.path, dayfirst=dayfirst) \
-            or "not a date"
+        return layout(text, column=column, path=source.path, dayfirst=source.dayfirst if dayfirst is None
+                      else dayfirst)
     except InputError as exc:
         return "error: " + exc.message
 

@@ -24,6 +24,8 @@ _MONTH_NAME = re.compile(r"^(\d{1,2})[/\- ]([A-Za-z]{3})[/\- ](\d{2}|\d{4})" + _
 _ISO = re.compile(r"^\d{4}-\d{2}-\d{2}")
 _EPOCH = re.compile(r"^\d{10}(\d{3})?(\.\d+)?$")
 SAMPLE = 2000
+ISO_8601, NOT_A_DATE = "ISO 8601", "not a date"  #: layouts of a column (layout()) besides a strftime format
+EPOCHS = ("epoch seconds", "epoch milliseconds")
 #: the user's --dayfirst/--monthfirst for this run (None: decided from each column's values)
 PREFERRED_DAYFIRST: ContextVar[bool | None] = ContextVar("PREFERRED_DAYFIRST", default=None)
 
@@ -45,28 +47,40 @@ def to_iso(text: "pd.Series", *, column: str, path: str, dayfirst: bool | None =
     """``text`` with every date written as ISO 8601 (cells that do not parse are left unchanged)."""
     import pandas as pd
 
-    present = text.dropna()
-    if present.empty:
+    if text.dropna().empty:
         return text
-    if dayfirst is None:
-        dayfirst = PREFERRED_DAYFIRST.get()
-    sample = present.head(SAMPLE).astype(str).str.strip()
     if fmt is None:
-        if sample.str.match(_ISO).mean() > 0.5:  # ISO (the odd bad cell is normalise's to reject)
-            return text
-        if sample.str.match(_EPOCH).all():
+        fmt = layout(text, column=column, path=path, dayfirst=dayfirst)
+        if fmt in (None, ISO_8601, NOT_A_DATE):  # ISO: the odd bad cell is normalise's to reject; no known
+            return text  # layout: normalise rejects each row as "not a date", counted
+        if fmt in EPOCHS:
             # seconds (10 digits) or milliseconds (13) decided per cell: exports mix them
             digits = text.astype("str").str.strip().str.split(".").str[0].str.len()
             number = pd.to_numeric(text, errors="coerce")
             seconds = number.where(digits < 13, number / 1000)
             parsed = pd.to_datetime(seconds, unit="s", utc=True)
             return _written(text, parsed, with_offset=True)
-        fmt = _guess(present.astype(str).str.strip(), column=column, path=path, dayfirst=dayfirst)
-        if fmt is None:  # no known layout: normalise rejects each row as "not a date", counted
-            return text
     cleaned = text.astype("str").str.strip().str.replace(r"\s+", " ", regex=True)
     parsed = pd.to_datetime(cleaned, format=fmt, errors="coerce")
     return _written(text, parsed, with_offset=False)
+
+
+def layout(text: "pd.Series", *, column: str, path: str, dayfirst: bool | None = None) -> str | None:
+    """How :func:`to_iso` reads a column: ``ISO 8601``, ``epoch seconds`` or ``epoch milliseconds`` (by
+    its longest value), the strftime format guessed from its values, or ``not a date`` (no known
+    layout); None when it has no values. Raises InputError where the values cannot tell. The Dask
+    engine compares it between the blocks of a file (the pandas engine decides once per file)."""
+    present = text.dropna()
+    if present.empty:
+        return None
+    if dayfirst is None:
+        dayfirst = PREFERRED_DAYFIRST.get()
+    sample = present.head(SAMPLE).astype(str).str.strip()
+    if sample.str.match(_ISO).mean() > 0.5:
+        return ISO_8601
+    if sample.str.match(_EPOCH).all():
+        return EPOCHS[1] if sample.str.len().max() >= 13 else EPOCHS[0]
+    return _guess(present.astype(str).str.strip(), column=column, path=path, dayfirst=dayfirst) or NOT_A_DATE
 
 
 def _written(text: "pd.Series", parsed: "pd.Series", *, with_offset: bool) -> "pd.Series":
