@@ -298,6 +298,33 @@ def _check_header(header: list[str], path: str) -> list[str]:
     return names
 
 
+def csv_options(header: list[str], delimiter: str, encoding: str = "utf-8", types: "list[Any] | None" = None,
+                newlines_in_values: bool = True, only: list[str] | None = None) -> tuple[Any, Any, Any]:
+    """How hdkpi reads a delimited file with Arrow (read, parse and convert options): columns named by
+    position, the header line skipped, every cell text unless ``types``, an empty cell missing;
+    ``only``: just these columns of the header."""
+    import pyarrow as pa
+    from pyarrow import csv as pacsv
+
+    names = [f"c{i}" for i in range(len(header))]
+    types = types or [pa.string()] * len(names)
+    read_options = pacsv.ReadOptions(column_names=names, skip_rows=1, block_size=BLOCK_BYTES,
+                                     encoding="utf8" if encoding.lower().replace("-", "") == "utf8" else encoding)
+    parse_options = pacsv.ParseOptions(delimiter=delimiter, newlines_in_values=newlines_in_values)
+    column_types = dict(zip(names, types))
+    wanted = None if only is None else [names[header.index(h)] for h in only]
+    if wanted is not None:
+        column_types = {n: column_types[n] for n in wanted}
+    convert_options = pacsv.ConvertOptions(
+        column_types=column_types,
+        null_values=[""],
+        strings_can_be_null=True,
+        quoted_strings_can_be_null=True,
+        **({} if wanted is None else {"include_columns": wanted}),
+    )
+    return read_options, parse_options, convert_options
+
+
 def _read_csv(source: "bytes | str", path: str, header: list[str], delimiter: str, encoding: str = "utf-8",
               types: "list[Any] | None" = None, newlines_in_values: bool = True):
     """The data rows of a delimited file; every column text unless ``types`` (one Arrow type per column).
@@ -307,17 +334,8 @@ def _read_csv(source: "bytes | str", path: str, header: list[str], delimiter: st
     import pyarrow as pa
     from pyarrow import csv as pacsv
 
-    names = [f"c{i}" for i in range(len(header))]
-    types = types or [pa.string()] * len(names)
-    read_options = pacsv.ReadOptions(column_names=names, skip_rows=1, block_size=BLOCK_BYTES,
-                                     encoding="utf8" if encoding.lower().replace("-", "") == "utf8" else encoding)
-    parse_options = pacsv.ParseOptions(delimiter=delimiter, newlines_in_values=newlines_in_values)
-    convert_options = pacsv.ConvertOptions(
-        column_types=dict(zip(names, types)),
-        null_values=[""],
-        strings_can_be_null=True,
-        quoted_strings_can_be_null=True,
-    )
+    read_options, parse_options, convert_options = csv_options(header, delimiter, encoding, types,
+                                                               newlines_in_values)
     stream = io.BytesIO(source) if isinstance(source, bytes) else pa.input_stream(source, compression="detect")
     report = PROGRESS.get()
     size = Path(source).stat().st_size if isinstance(source, str) else len(source)

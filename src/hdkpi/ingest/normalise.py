@@ -72,6 +72,15 @@ def detect_kind(header: list[str], mapping: dict[str, str]) -> str | None:
     return None
 
 
+def kind_from_header(header: list[str], mapping_for: "Callable[[str | None], dict[str, str]]") -> str | None:
+    """A file's kind from its columns, on either engine: with the map of all kinds (``mapping_for(None)``),
+    else the first kind that its own map (a per-kind columns section) makes the header name."""
+    kind = detect_kind(header, mapping_for(None))
+    if kind is None:
+        kind = next((k for k in SCHEMAS if detect_kind(header, mapping_for(k)) == k), None)
+    return kind
+
+
 def resolve_columns(raw: "RawTable", kind: str, mapping: dict[str, str]) -> dict[str, str]:
     """canonical field → source column, for the fields this file provides."""
     known = set(field_names(kind))

@@ -175,7 +175,7 @@ def open_inputs(paths: list[str], *, kind: str | None = None, mapping_for: Any =
     ``columns``) with the pandas engine, as a list of Datasets; without it survey files are refused.
     """
     _require_dask()
-    from ..ingest.normalise import detect_kind
+    from ..ingest.normalise import kind_from_header
 
     blocksize = _blocksize(blocksize)
     mapping_for = mapping_for or (lambda k: {})
@@ -188,9 +188,7 @@ def open_inputs(paths: list[str], *, kind: str | None = None, mapping_for: Any =
         head, header, delimiter, encoding, compression, fmt, header_line = _peek(path)
         headers[path] = header
         chosen = _preset(path, header, head, preset)
-        found = kind or chosen.kind or detect_kind(header, mapping_for(None))
-        if found is None:
-            found = next((k for k in SCHEMAS if detect_kind(header, mapping_for(k)) == k), None)
+        found = kind or chosen.kind or kind_from_header(header, mapping_for)
         if found is None:
             raise InputError("unknown layout: it has no offered_at (calls), ticket_id + created_at (tickets) or "
                              f"responded_at (surveys) column; columns seen: {', '.join(header[:20])}; use --map "
@@ -411,23 +409,18 @@ def _read_csv_columns(data: bytes, source: Source, only: list[str]) -> Any:
     import pyarrow as pa
     from pyarrow import csv as pacsv
 
-    from ..ingest.load import BLOCK_BYTES
+    from ..ingest.load import csv_options
 
-    names = [f"c{i}" for i in range(len(source.header))]
-    wanted = [names[source.header.index(h)] for h in only]
-    encoding = "utf8" if source.encoding.lower().replace("-", "") == "utf8" else source.encoding
+    read_options, parse_options, convert_options = csv_options(source.header, source.delimiter, source.encoding,
+                                                               only=only)
     try:
-        return pacsv.read_csv(
-            io.BytesIO(data),
-            read_options=pacsv.ReadOptions(column_names=names, skip_rows=1, block_size=BLOCK_BYTES, encoding=encoding),
-            parse_options=pacsv.ParseOptions(delimiter=source.delimiter, newlines_in_values=True),
-            convert_options=pacsv.ConvertOptions(column_types={n: pa.string() for n in wanted}, null_values=[""],
-                                                 strings_can_be_null=True, quoted_strings_can_be_null=True,
-                                                 include_columns=wanted))
+        return pacsv.read_csv(io.BytesIO(data), read_options=read_options, parse_options=parse_options,
+                              convert_options=convert_options)
     except pa.ArrowException:  # let the full reader say what is wrong, as the pandas engine would
         from ..ingest.load import _read_csv
 
-        return _read_csv(data, source.path, source.header, source.delimiter, source.encoding).select(wanted)
+        return _read_csv(data, source.path, source.header, source.delimiter, source.encoding).select(
+            convert_options.include_columns)
 
 
 def _date_decisions(source: Source, raw: Any, table: Any) -> dict[str, str | None]:
@@ -1253,18 +1246,21 @@ def run(options: Any, *, scheduler: str | None = None, blocksize: int | str | No
     from datetime import datetime, timezone
     from types import SimpleNamespace
 
-    from ..fields import all_field_names
     from ..model import Report
     from ..targets.evaluate import evaluate
     from .pipeline import (
         annotate,
+        check_map_columns,
+        check_map_fields,
         file_mapping,
         in_business_time,
         load_datasets,
         plan_run,
+        segments_of,
         select_refs,
         slicing_of,
         vendor_definitions,
+        with_segments,
     )
 
     _require_dask()
@@ -1276,10 +1272,7 @@ def run(options: Any, *, scheduler: str | None = None, blocksize: int | str | No
     if getattr(options, "keep_rejects", False):
         raise UsageError("--rejects writes the rejected rows' cells, which --engine dask does not bring back; the "
                          "report counts them per reason with example rows, or use --engine pandas")
-    unknown = sorted(set(options.mapping) - all_field_names())
-    if unknown:
-        raise UsageError(f"--map {unknown[0]}=…: {unknown[0]!r} is not a canonical field; "
-                         f"fields: {', '.join(sorted(all_field_names()))}")
+    check_map_fields(options.mapping)
     wanted = options.preset or (targets.preset if targets is not None else None)
     options.step("looking at the inputs")
     inputs = open_inputs(options.files, kind=options.kind, tz=options.tz, preset=wanted, dayfirst=options.dayfirst,
@@ -1287,40 +1280,22 @@ def run(options: Any, *, scheduler: str | None = None, blocksize: int | str | No
                          survey_loader=lambda paths, columns: load_datasets(replace(
                              options, files=paths, cache=False,
                              mapping={f: c for f, c in options.mapping.items() if c in columns}), targets))
-    headers = {c for header in inputs.headers.values() for c in header}
-    for fld, column in options.mapping.items():
-        if column not in headers:
-            raise UsageError(f"--map {fld}={column}: no input has a column {column!r}; "
-                             f"columns: {', '.join(sorted(headers))}")
+    check_map_columns(options.mapping, inputs.headers.values())
     frames = inputs.frames()
     slicing = slicing_of(options, targets, settings, frames)
     refs = in_business_time(select_refs(options, registry, frames, targets, settings), targets, options.business)
     described = [SimpleNamespace(kind=s.kind, summary=SimpleNamespace(preset=s.preset.name)) for s in inputs.sources]
     refs = vendor_definitions(refs, described + list(inputs.survey_datasets), options.definitions)
-    specs = [JobSpec(tuple(refs), window, slicing)]
-    segments: list[str] = []
-    if targets is not None:  # pipeline.add_segments: a per-segment target is judged per group
-        by_ref = {ref.name: ref for ref in refs}
-        for target in targets.targets:
-            if target.by is None or target.by in slicing.by or target.kpi not in by_ref:
-                continue
-            specs.append(JobSpec((by_ref[target.kpi],), window, replace(slicing, by=(target.by,), every=None)))
-            segments.append(target.kpi)
+    segments = segments_of(refs, targets, slicing)  # as pipeline.add_segments: judged per group
+    specs = [JobSpec(tuple(refs), window, slicing), *[JobSpec((ref,), window, by) for ref, by in segments]]
     options.step(f"computing {len(refs)} KPIs on Dask")
     if client is not None:
         computed = compute_jobs(specs, inputs, settings, client)
     else:
         with connect(scheduler) as made:
             computed = compute_jobs(specs, inputs, settings, made)
-    results = computed.results[0]
-    if segments:
-        extra = {name: rows[1:] for name, rows in zip(segments, computed.results[1:])}
-        merged: list[Result] = []
-        for i, r in enumerate(results):
-            merged.append(r)
-            if i + 1 == len(results) or results[i + 1].kpi != r.kpi:
-                merged.extend(extra.pop(r.kpi, []))
-        results = merged
+    results = with_segments(computed.results[0],
+                            {ref.name: rows[1:] for (ref, _), rows in zip(segments, computed.results[1:])})
     annotate(results, options, settings)
     verdicts = evaluate(results, targets.targets if targets is not None else [], settings)
     return Report(verdicts=verdicts, inputs=computed.summaries, settings=settings, period_from=window.start,

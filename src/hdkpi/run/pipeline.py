@@ -7,12 +7,13 @@ from __future__ import annotations
 
 import os
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
 from typing import TYPE_CHECKING, Any
 
 from ..errors import UsageError
-from ..fields import SCHEMAS, all_field_names
+from ..fields import all_field_names
 from ..ingest.combine import JOINED_FIELDS, account_preset, combine, join_surveys  # noqa: F401 (the run's stages)
 from ..model import Report
 
@@ -108,10 +109,7 @@ def load_datasets(options: RunOptions, targets: "TargetsFile | None") -> list["D
     from ..ingest.fastread import read_typed
     from ..ingest.normalise import normalise
 
-    unknown = sorted(set(options.mapping) - all_field_names())
-    if unknown:
-        raise UsageError(f"--map {unknown[0]}=…: {unknown[0]!r} is not a canonical field; "
-                         f"fields: {', '.join(sorted(all_field_names()))}")
+    check_map_fields(options.mapping)
     from ..ingest.presets.dates import PREFERRED_DAYFIRST
 
     datasets, headers = [], []
@@ -170,24 +168,33 @@ def load_datasets(options: RunOptions, targets: "TargetsFile | None") -> list["D
             dataset.rejected_rows = rejected_rows(path, raw, table, dataset, converted)
         if cache_dir and key and not options.keep_rejects:
             cache.store(cache_dir, key, dataset, list(raw.header))
-    for fld, column in options.mapping.items():
-        if not any(column in header for header in headers):
-            available = sorted({c for header in headers for c in header})
-            raise UsageError(f"--map {fld}={column}: no input has a column {column!r}; "
-                             f"columns: {', '.join(available)}")
+    check_map_columns(options.mapping, headers)
     return datasets
+
+
+def check_map_fields(mapping: dict[str, str]) -> None:
+    """Every --map names a canonical field (either engine, before any input is read)."""
+    unknown = sorted(set(mapping) - all_field_names())
+    if unknown:
+        raise UsageError(f"--map {unknown[0]}=…: {unknown[0]!r} is not a canonical field; "
+                         f"fields: {', '.join(sorted(all_field_names()))}")
+
+
+def check_map_columns(mapping: dict[str, str], headers: "Iterable[list[str]]") -> None:
+    """Every --map names a column of some input (``headers``: every input's columns)."""
+    columns = {c for header in headers for c in header}
+    for fld, column in mapping.items():
+        if column not in columns:
+            raise UsageError(f"--map {fld}={column}: no input has a column {column!r}; "
+                             f"columns: {', '.join(sorted(columns))}")
 
 
 def kind_of(header: list[str], options: RunOptions, targets: "TargetsFile | None") -> str | None:
     """What a file with this header holds: --kind, else its columns (a per-kind columns section of the
     targets file may name the kind's key field)."""
-    from ..ingest.normalise import detect_kind
+    from ..ingest.normalise import kind_from_header
 
-    kind = options.kind or detect_kind(header, file_mapping(None, targets, options.mapping))
-    if kind is None and targets is not None:
-        kind = next((k for k in SCHEMAS if detect_kind(header, file_mapping(k, targets, options.mapping)) == k),
-                    None)
-    return kind
+    return options.kind or kind_from_header(header, lambda kind: file_mapping(kind, targets, options.mapping))
 
 
 def looks_like_data(header: list[str]) -> bool:
@@ -368,19 +375,33 @@ def add_segments(results: list["Result"], refs: list["KpiRef"], targets: "Target
                  slicing: "Slicing") -> list["Result"]:
     """A per-segment target (``by: priority``) is judged per group even without ``--by priority``:
     its KPI is also broken down by that dimension, after the KPI's other records."""
-    from dataclasses import replace
 
     from ..engine.compute import compute_sliced
 
-    by_ref = {ref.name: ref for ref in refs}
     extra: dict[str, list[Result]] = {}
-    for target in targets.targets:
-        if target.by is None or target.by in slicing.by or target.kpi not in by_ref:
-            continue
-        segment = replace(slicing, by=(target.by,), every=None)
-        extra[target.kpi] = compute_sliced(by_ref[target.kpi], frames, settings, window, segment, None)[1:]
+    for ref, segment in segments_of(refs, targets, slicing):
+        extra[ref.name] = compute_sliced(ref, frames, settings, window, segment, None)[1:]
+    return with_segments(results, extra)
+
+
+def segments_of(refs: list["KpiRef"], targets: "TargetsFile | None",
+                slicing: "Slicing") -> list[tuple["KpiRef", "Slicing"]]:
+    """The per-segment targets' computations (either engine): a KPI of the run, by its target's dimension
+    when the run is not already broken down by it, without periods."""
+    from dataclasses import replace
+
+    if targets is None:
+        return []
+    by_ref = {ref.name: ref for ref in refs}
+    return [(by_ref[target.kpi], replace(slicing, by=(target.by,), every=None)) for target in targets.targets
+            if target.by is not None and target.by not in slicing.by and target.kpi in by_ref]
+
+
+def with_segments(results: list["Result"], extra: dict[str, list["Result"]]) -> list["Result"]:
+    """The results with each KPI's per-segment records (``extra``, by KPI name) after its own records."""
     if not extra:
         return results
+    extra = dict(extra)
     out: list[Result] = []
     for i, r in enumerate(results):
         out.append(r)
