@@ -1136,7 +1136,7 @@ def _accounts(inputs: Inputs, summaries: list[list["InputSummary"]],
 
 
 def _joined_surveys(inputs: Inputs, lookups: dict[str, "pd.DataFrame"]) -> "pd.DataFrame | None":
-    """The surveys with the dimensions of their tickets or calls (pipeline.join_surveys)."""
+    """The surveys with the dimensions of their tickets or calls (ingest.combine.join_surveys)."""
     if inputs.surveys is None:
         return None
     from ..ingest.combine import join_surveys
