@@ -1243,10 +1243,8 @@ def run(options: Any, *, scheduler: str | None = None, blocksize: int | str | No
     """pipeline.run on the dask engine: the same options, checks, KPI choice, evaluation and Report.
     ``client`` (a ``distributed.Client``) wins over ``scheduler``. Not available here: --compare,
     --details/show (no rows are kept on the client), the parsed-data cache."""
-    from datetime import datetime, timezone
     from types import SimpleNamespace
 
-    from ..model import Report
     from ..targets.evaluate import evaluate
     from .pipeline import (
         annotate,
@@ -1256,6 +1254,7 @@ def run(options: Any, *, scheduler: str | None = None, blocksize: int | str | No
         in_business_time,
         load_datasets,
         plan_run,
+        report_of,
         segments_of,
         select_refs,
         slicing_of,
@@ -1298,7 +1297,4 @@ def run(options: Any, *, scheduler: str | None = None, blocksize: int | str | No
                             {ref.name: rows[1:] for (ref, _), rows in zip(segments, computed.results[1:])})
     annotate(results, options, settings)
     verdicts = evaluate(results, targets.targets if targets is not None else [], settings)
-    return Report(verdicts=verdicts, inputs=computed.summaries, settings=settings, period_from=window.start,
-                  period_to=window.end, generated_at=datetime.now(timezone.utc).replace(microsecond=0),
-                  targets_path=options.targets_path, command=options.command, strict=options.strict, by=slicing.by,
-                  every=slicing.every, compare=options.compare, tz=options.tz)
+    return report_of(plan, verdicts, computed.summaries, slicing)

@@ -529,6 +529,15 @@ def slicing_of(options: RunOptions, targets: "TargetsFile | None", settings: dic
                    week_start=week_start_number(settings["week_start"]), calendar=calendar)
 
 
+def report_of(plan: Plan, verdicts: list[Any], inputs: list[Any], slicing: "Slicing") -> Report:
+    """The Report of a run, on either engine: its verdicts and inputs' accounting with what the plan decided."""
+    options, window = plan.options, plan.window
+    return Report(verdicts=verdicts, inputs=inputs, settings=plan.settings, period_from=window.start,
+                  period_to=window.end, generated_at=datetime.now(timezone.utc).replace(microsecond=0),
+                  targets_path=options.targets_path, command=options.command, strict=options.strict, by=slicing.by,
+                  every=slicing.every, compare=options.compare, tz=options.tz)
+
+
 def run(options: RunOptions) -> Report:
     """A run on the pandas engine: plan, ingest, compute, evaluate, in that order."""
     from ..targets.evaluate import evaluate
@@ -549,21 +558,7 @@ def run(options: RunOptions) -> Report:
         results = add_segments(results, refs, targets, frames, settings, window, slicing)
     recall_history(results, options, settings, window, slicing, frames)
     verdicts = evaluate(results, targets.targets if targets is not None else [], settings)
-    report = Report(
-        verdicts=verdicts,
-        inputs=[d.summary for d in datasets],
-        settings=settings,
-        period_from=window.start,
-        period_to=window.end,
-        generated_at=datetime.now(timezone.utc).replace(microsecond=0),
-        targets_path=options.targets_path,
-        command=options.command,
-        strict=options.strict,
-        by=slicing.by,
-        every=slicing.every,
-        compare=options.compare,
-        tz=options.tz,
-    )
+    report = report_of(plan, verdicts, [d.summary for d in datasets], slicing)
     from ..engine.slicing import periods_of
     from .details import RunContext
 
