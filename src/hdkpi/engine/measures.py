@@ -38,13 +38,16 @@ class Measure:
     method: str | None = field(default=None, kw_only=True)
     notes: list[str] = field(default_factory=list, kw_only=True)
 
-    def overall(self) -> Figure:  # pragma: no cover - abstract
-        raise NotImplementedError
+    def overall(self) -> Figure:
+        """The figure of all rows: ``figure(partial([]))``."""
+        return self.figure(self.partial([]))
 
-    def table(self, keys: list["pd.Series"]) -> "pd.DataFrame":  # pragma: no cover - abstract
-        """One groupby pass: columns value, n, numerator, denominator; one row per key combination
-        present in the rows (missing key values form a group of their own)."""
-        raise NotImplementedError
+    def table(self, keys: list["pd.Series"]) -> "pd.DataFrame":
+        """Columns value, n, numerator, denominator, std; one row per key combination present in the
+        rows (missing key values form a group of their own), indexed by ``_k0``…: ``finish(partial(keys),
+        names)``. A partial of all the rows has one row per key combination already — it is what
+        ``combine`` gives — so it is finished without combining again (:meth:`finished`)."""
+        return self.finished(self.partial(keys), [k.name for k in keys])
 
     def empty(self) -> Figure:
         """The figure of a group or period without any row (a count of nothing is 0)."""
@@ -79,9 +82,14 @@ class Measure:
         """Concatenated partials reduced to one row per key combination (the same columns)."""
         raise NotImplementedError(f"{type(self).__name__} has no partial aggregation")
 
-    def finish(self, partials: "pd.DataFrame", names: list[str]) -> "pd.DataFrame":  # pragma: no cover
+    def finish(self, partials: "pd.DataFrame", names: list[str]) -> "pd.DataFrame":
         """The table of ``table(keys)`` from concatenated partials of ``partial(keys)``; ``names``
         are the keys' names (their number is the number of key columns)."""
+        return self.finished(self.combine(partials), names)
+
+    def finished(self, combined: "pd.DataFrame", names: list[str]) -> "pd.DataFrame":  # pragma: no cover
+        """:meth:`finish` of partials combined already (one row per key combination, as ``combine``
+        or a single ``partial`` gives them)."""
         raise NotImplementedError(f"{type(self).__name__} has no partial aggregation")
 
     def figure(self, partials: "pd.DataFrame") -> Figure:  # pragma: no cover - abstract
@@ -202,9 +210,17 @@ def _key_columns(partials: "pd.DataFrame") -> list[str]:
     return [c for c in partials.columns if isinstance(c, str) and c.startswith("_k")]
 
 
-def _grouped_sums(parts: "pd.DataFrame", keys: list["pd.Series"]) -> "pd.DataFrame":
-    """Partial: the columns of ``parts`` summed per key combination, keys as columns ``_k0``…"""
-    return _groupby(parts, _keys_or_constant(keys, parts.index)).sum().reset_index()
+def _grouped_sums(columns: dict[str, "pd.Series"], keys: list["pd.Series"]) -> "pd.DataFrame":
+    """Partial: the boolean ``columns`` (aligned Series) summed per key combination, keys as columns
+    ``_k0``… — by :func:`_counted` when the keys are codes (and for the constant key of an overall
+    figure), else by a groupby."""
+    import pandas as pd
+
+    keys = _keys_or_constant(keys, next(iter(columns.values())).index)
+    sums = _counted(columns, keys)
+    if sums is None:
+        sums = _groupby(pd.DataFrame(columns), keys).sum()
+    return sums.reset_index()
 
 
 def _regroup(partials: "pd.DataFrame", extra: tuple[str, ...] = ()):
@@ -254,17 +270,6 @@ class Count(Measure):
 
     mask: "pd.Series"
 
-    def overall(self) -> Figure:
-        count = int(_flag(self.mask).sum())
-        return Figure(value=float(count), n=count)
-
-    def table(self, keys: list["pd.Series"]) -> "pd.DataFrame":
-        mask = _flag(self.mask)
-        counts = _counted({"c": mask}, keys)
-        if counts is None:
-            counts = _groupby(mask.to_frame("c"), keys).sum()
-        return _finish(counts, counts["c"], counts["c"])
-
     def behind(self, direction: str, threshold: float | None) -> tuple["pd.Series", "pd.Series | None"]:
         return _flag(self.mask), None
 
@@ -273,13 +278,13 @@ class Count(Measure):
 
     def partial(self, keys: list["pd.Series"]) -> "pd.DataFrame":
         """Columns: keys, c (rows where mask is true)."""
-        return _grouped_sums(_flag(self.mask).to_frame("c"), keys)
+        return _grouped_sums({"c": _flag(self.mask)}, keys)
 
     def combine(self, partials: "pd.DataFrame") -> "pd.DataFrame":
         return _combine_sums(partials, ["c"])
 
-    def finish(self, partials: "pd.DataFrame", names: list[str]) -> "pd.DataFrame":
-        counts = _indexed(self.combine(partials), names)
+    def finished(self, combined: "pd.DataFrame", names: list[str]) -> "pd.DataFrame":
+        counts = _indexed(combined, names)
         return _finish(counts, counts["c"], counts["c"])
 
     def figure(self, partials: "pd.DataFrame") -> Figure:
@@ -295,25 +300,6 @@ class Share(Measure):
     denominator: "pd.Series"
     of: str = "records"  #: what the denominator counts, for the no-data note
 
-    def overall(self) -> Figure:
-        den_mask = _flag(self.denominator)
-        den = int(den_mask.sum())
-        num = int((_flag(self.numerator) & den_mask).sum())
-        if den == 0:
-            return Figure(value=None, n=0, numerator=float(num), denominator=0.0, note=f"no {self.of}")
-        return Figure(value=num / den, n=den, numerator=float(num), denominator=float(den))
-
-    def table(self, keys: list["pd.Series"]) -> "pd.DataFrame":
-        import pandas as pd
-
-        den = _flag(self.denominator)
-        num = _flag(self.numerator) & den
-        sums = _counted({"num": num, "den": den}, keys)
-        if sums is None:
-            sums = _groupby(pd.DataFrame({"num": num, "den": den}), keys).sum()
-        value = (sums["num"] / sums["den"]).where(sums["den"] > 0)
-        return _finish(sums, value, sums["den"], sums["num"], sums["den"])
-
     def behind(self, direction: str, threshold: float | None) -> tuple["pd.Series", "pd.Series | None"]:
         """Higher is better: the records of the denominator not in the numerator (not resolved within,
         not answered in time); lower is better: the numerator (the abandoned, the reopened)."""
@@ -325,16 +311,14 @@ class Share(Measure):
 
     def partial(self, keys: list["pd.Series"]) -> "pd.DataFrame":
         """Columns: keys, num (numerator rows in the denominator), den (denominator rows)."""
-        import pandas as pd
-
         den = _flag(self.denominator)
-        return _grouped_sums(pd.DataFrame({"num": _flag(self.numerator) & den, "den": den}), keys)
+        return _grouped_sums({"num": _flag(self.numerator) & den, "den": den}, keys)
 
     def combine(self, partials: "pd.DataFrame") -> "pd.DataFrame":
         return _combine_sums(partials, ["num", "den"])
 
-    def finish(self, partials: "pd.DataFrame", names: list[str]) -> "pd.DataFrame":
-        sums = _indexed(self.combine(partials), names)
+    def finished(self, combined: "pd.DataFrame", names: list[str]) -> "pd.DataFrame":
+        sums = _indexed(combined, names)
         value = (sums["num"] / sums["den"]).where(sums["den"] > 0)
         return _finish(sums, value, sums["den"], sums["num"], sums["den"])
 
@@ -352,28 +336,6 @@ class _OverValues(Measure):
     values: "pd.Series"
     of: str = field(default="values", kw_only=True)  #: what the values are, for the no-data note
 
-    def statistic(self, values: "pd.Series") -> float:
-        raise NotImplementedError
-
-    def grouped_statistic(self, groups: Any) -> "pd.Series":
-        raise NotImplementedError
-
-    spread: bool = field(default=False, init=False, repr=False)  #: a mean carries its std (t-interval)
-
-    def overall(self) -> Figure:
-        values = self.values.dropna()
-        if values.empty:
-            return Figure(value=None, n=0, note=f"no {self.of}")
-        std = float(values.std(ddof=1)) if self.spread and values.size > 1 else None
-        return Figure(value=float(self.statistic(values)), n=int(values.size), std=std)
-
-    def table(self, keys: list["pd.Series"]) -> "pd.DataFrame":
-        groups = _groupby(self.values.astype("float64").to_frame("v"), keys)["v"]
-        n = groups.count()
-        value = self.grouped_statistic(groups).reindex(n.index).where(n > 0)
-        std = groups.std(ddof=1).reindex(n.index) if self.spread else None
-        return _finish(n.to_frame(), value, n, std=std)
-
     def behind(self, direction: str, threshold: float | None) -> tuple["pd.Series", "pd.Series | None"]:
         """The values beyond the target's threshold (every value when there is none)."""
         values = self.values.astype("float64")
@@ -386,16 +348,30 @@ class _OverValues(Measure):
 
 @dataclass
 class Mean(_OverValues):
-    """Mean of the non-missing ``values``."""
+    """Mean of the non-missing ``values``, with their sample standard deviation (for a t-interval).
 
-    def __post_init__(self) -> None:
-        self.spread = True
+    The one measure that keeps a one-pass ``overall``/``table`` of its own beside the two-phase path:
+    the one-pass figures are pandas' ``Series.mean``/``Series.std`` (a pairwise sum; the variance from
+    the squared deviations from that mean) and ``groupby.mean``/``groupby.std`` (a compensated sum;
+    Welford's running variance), while the partials carry n, Σx and m2 merged by Chan's formula.
+    The same floats summed in another order differ in the last bits, so ``finish(partial(keys))``
+    is not bit-identical to what the reports have always shown (the Dask engine's means agree with
+    them to rounding, ~1e-15 relative). Kept as it is until a partial can carry the one-pass mean
+    and std of a group that only one piece holds."""
 
-    def statistic(self, values: "pd.Series") -> float:
-        return values.mean()
+    def overall(self) -> Figure:
+        values = self.values.dropna()
+        if values.empty:
+            return Figure(value=None, n=0, note=f"no {self.of}")
+        std = float(values.std(ddof=1)) if values.size > 1 else None
+        return Figure(value=float(values.mean()), n=int(values.size), std=std)
 
-    def grouped_statistic(self, groups: Any) -> "pd.Series":
-        return groups.mean()
+    def table(self, keys: list["pd.Series"]) -> "pd.DataFrame":
+        groups = _groupby(self.values.astype("float64").to_frame("v"), keys)["v"]
+        n = groups.count()
+        value = groups.mean().reindex(n.index).where(n > 0)
+        std = groups.std(ddof=1).reindex(n.index)
+        return _finish(n.to_frame(), value, n, std=std)
 
     def partial(self, keys: list["pd.Series"]) -> "pd.DataFrame":
         """Columns: keys, n (values), s (their sum), m2 (sum of squared deviations from the piece's
@@ -420,10 +396,10 @@ class Mean(_OverValues):
         merged = partials.assign(m2=partials["m2"] + n * shift * shift)
         return _combine_sums(merged, ["n", "s", "m2"])
 
-    def finish(self, partials: "pd.DataFrame", names: list[str]) -> "pd.DataFrame":
+    def finished(self, combined: "pd.DataFrame", names: list[str]) -> "pd.DataFrame":
         import numpy as np
 
-        sums = _indexed(self.combine(partials), names)
+        sums = _indexed(combined, names)
         n = sums["n"]
         value = (sums["s"] / n).where(n > 0)
         std = np.sqrt(sums["m2"] / (n - 1)).where(n > 1)
@@ -446,11 +422,9 @@ class Quantile(_OverValues):
 
     q: float = 0.5
 
-    def statistic(self, values: "pd.Series") -> float:
-        return values.quantile(self.q, interpolation="linear")
-
-    def grouped_statistic(self, groups: Any) -> "pd.Series":
-        return groups.quantile(self.q, interpolation="linear")
+    # Exact through the partials: a linear quantile depends only on the multiset of a group's values,
+    # which the (value, count) pairs keep; Series.quantile (overall) and groupby.quantile (tables)
+    # interpolate each in their own way, and finish/figure call the same two.
 
     def partial(self, keys: list["pd.Series"]) -> "pd.DataFrame":
         """Columns: keys, v (a value; NaN for the missing ones), c (how often it occurs). Exact: every
@@ -469,12 +443,11 @@ class Quantile(_OverValues):
         values = combined[present]
         return values.loc[values.index.repeat(values["c"])], n
 
-    def finish(self, partials: "pd.DataFrame", names: list[str]) -> "pd.DataFrame":
-        combined = self.combine(partials)
+    def finished(self, combined: "pd.DataFrame", names: list[str]) -> "pd.DataFrame":
         _indexed(combined.iloc[:0], names)  # checks the number of keys
         values, n = self._expanded(combined)
-        value = self.grouped_statistic(values.groupby(_key_columns(values), dropna=False, sort=False,
-                                                      observed=True)["v"]).reindex(n.index).where(n > 0)
+        groups = values.groupby(_key_columns(values), dropna=False, sort=False, observed=True)["v"]
+        value = groups.quantile(self.q, interpolation="linear").reindex(n.index).where(n > 0)
         return _finish(n.to_frame(), value, n)
 
     def figure(self, partials: "pd.DataFrame") -> Figure:
@@ -482,18 +455,12 @@ class Quantile(_OverValues):
         if values.empty:
             return Figure(value=None, n=0, note=f"no {self.of}")
         v = values["v"].reset_index(drop=True)
-        return Figure(value=float(self.statistic(v)), n=int(v.size))
+        return Figure(value=float(v.quantile(self.q, interpolation="linear")), n=int(v.size))
 
 
 @dataclass
 class Max(_OverValues):
     """Largest non-missing value."""
-
-    def statistic(self, values: "pd.Series") -> float:
-        return values.max()
-
-    def grouped_statistic(self, groups: Any) -> "pd.Series":
-        return groups.max()
 
     def partial(self, keys: list["pd.Series"]) -> "pd.DataFrame":
         """Columns: keys, n (values), mx (the largest; NaN without values)."""
@@ -506,8 +473,8 @@ class Max(_OverValues):
     def combine(self, partials: "pd.DataFrame") -> "pd.DataFrame":
         return _regroup(partials).agg(n=("n", "sum"), mx=("mx", "max")).reset_index()
 
-    def finish(self, partials: "pd.DataFrame", names: list[str]) -> "pd.DataFrame":
-        sums = _indexed(self.combine(partials), names)
+    def finished(self, combined: "pd.DataFrame", names: list[str]) -> "pd.DataFrame":
+        sums = _indexed(combined, names)
         return _finish(sums, sums["mx"].where(sums["n"] > 0), sums["n"])
 
     def figure(self, partials: "pd.DataFrame") -> Figure:
@@ -530,41 +497,20 @@ class NetScore(Measure):
     scale: float = 100.0
     of: str = "answers"
 
-    def overall(self) -> Figure:
-        answered = _flag(self.answered)
-        n = int(answered.sum())
-        net = int((_flag(self.positive) & answered).sum()) - int((_flag(self.negative) & answered).sum())
-        if n == 0:
-            return Figure(value=None, n=0, note=f"no {self.of}")
-        return Figure(value=self.scale * net / n, n=n, numerator=float(net), denominator=float(n))
-
-    def table(self, keys: list["pd.Series"]) -> "pd.DataFrame":
-        import pandas as pd
-
-        answered = _flag(self.answered)
-        parts = pd.DataFrame({"pos": _flag(self.positive) & answered, "neg": _flag(self.negative) & answered,
-                              "n": answered})
-        sums = _groupby(parts, keys).sum()
-        net = sums["pos"].astype("int64") - sums["neg"].astype("int64")
-        value = (self.scale * net / sums["n"]).where(sums["n"] > 0)
-        return _finish(sums, value, sums["n"], net.where(sums["n"] > 0), sums["n"].where(sums["n"] > 0))
-
     def behind(self, direction: str, threshold: float | None) -> tuple["pd.Series", "pd.Series | None"]:
         return _flag(self.negative) & _flag(self.answered), None  # the detractors
 
     def partial(self, keys: list["pd.Series"]) -> "pd.DataFrame":
         """Columns: keys, pos, neg (answered positives and negatives), n (answers)."""
-        import pandas as pd
-
         answered = _flag(self.answered)
-        return _grouped_sums(pd.DataFrame({"pos": _flag(self.positive) & answered,
-                                           "neg": _flag(self.negative) & answered, "n": answered}), keys)
+        return _grouped_sums({"pos": _flag(self.positive) & answered, "neg": _flag(self.negative) & answered,
+                              "n": answered}, keys)
 
     def combine(self, partials: "pd.DataFrame") -> "pd.DataFrame":
         return _combine_sums(partials, ["pos", "neg", "n"])
 
-    def finish(self, partials: "pd.DataFrame", names: list[str]) -> "pd.DataFrame":
-        sums = _indexed(self.combine(partials), names)
+    def finished(self, combined: "pd.DataFrame", names: list[str]) -> "pd.DataFrame":
+        sums = _indexed(combined, names)
         net = sums["pos"].astype("int64") - sums["neg"].astype("int64")
         value = (self.scale * net / sums["n"]).where(sums["n"] > 0)
         return _finish(sums, value, sums["n"], net.where(sums["n"] > 0), sums["n"].where(sums["n"] > 0))
@@ -588,24 +534,6 @@ class PerDistinct(Measure):
     keys: "pd.Series"
     of: str = "records"
 
-    def overall(self) -> Figure:
-        rows = _flag(self.mask)
-        count = int(rows.sum())
-        distinct = int(self.keys[rows].dropna().nunique())
-        if distinct == 0:
-            return Figure(value=None, n=count, numerator=float(count), denominator=0.0, note=f"no {self.of}")
-        return Figure(value=count / distinct, n=count, numerator=float(count), denominator=float(distinct))
-
-    def table(self, keys: list["pd.Series"]) -> "pd.DataFrame":
-        import pandas as pd
-
-        rows = _flag(self.mask)
-        parts = pd.DataFrame({"rows": rows, "key": self.keys.where(rows)})
-        grouped = _groupby(parts, keys)
-        count, distinct = grouped["rows"].sum(), grouped["key"].nunique(dropna=True)
-        value = (count / distinct).where(distinct > 0)
-        return _finish(count.to_frame(), value, count, count, distinct)
-
     def behind(self, direction: str, threshold: float | None) -> tuple["pd.Series", "pd.Series | None"]:
         return _flag(self.mask), None
 
@@ -622,8 +550,7 @@ class PerDistinct(Measure):
     def combine(self, partials: "pd.DataFrame") -> "pd.DataFrame":
         return _combine_sums(partials, ["rows"], extra=("key",))
 
-    def finish(self, partials: "pd.DataFrame", names: list[str]) -> "pd.DataFrame":
-        combined = self.combine(partials)
+    def finished(self, combined: "pd.DataFrame", names: list[str]) -> "pd.DataFrame":
         grouped = _indexed(combined, names).groupby(level=list(range(max(len(names), 1))), dropna=False,
                                                     sort=False, observed=True)
         count, distinct = grouped["rows"].sum(), grouped["key"].nunique(dropna=True)
@@ -660,12 +587,6 @@ class Snapshot(Measure):
             return self.opened.notna() & self.closed.isna()
         return (self.opened < self.at).fillna(False) & (self.closed.isna() | (self.closed >= self.at))
 
-    def overall(self) -> Figure:
-        return Count(self._mask()).overall()
-
-    def table(self, keys: list["pd.Series"]) -> "pd.DataFrame":
-        return Count(self._mask()).table(keys)
-
     def behind(self, direction: str, threshold: float | None) -> tuple["pd.Series", "pd.Series | None"]:
         return self._mask(), None  # the records still open
 
@@ -673,35 +594,9 @@ class Snapshot(Measure):
         return Figure(value=0.0, n=0)
 
     def table_at(self, keys: list["pd.Series"], ends: Any) -> "pd.DataFrame":
-        """Open at each of the sorted period ``ends`` (UTC): index = keys + period position."""
-        import numpy as np
-        import pandas as pd
-
-        periods = len(ends)
-        end_ns = np.asarray(ends.as_unit("ns").asi8)
-
-        def bucket(times: "pd.Series") -> np.ndarray:
-            """First period whose end is after the time; ``periods`` when none (or no time)."""
-            ns = times.dt.tz_convert("UTC").astype("datetime64[ns, UTC]").array.asi8
-            out = np.searchsorted(end_ns, ns, side="right")
-            out[times.isna().to_numpy()] = periods
-            return out
-
-        frame = pd.DataFrame({"opened": bucket(self.opened), "closed": bucket(self.closed)},
-                             index=self.opened.index)
-        key_list = keys or [pd.Series(0, index=frame.index)]
-        columns = pd.RangeIndex(periods)
-
-        def cumulative(column: str) -> "pd.DataFrame":
-            counts = _groupby(frame, [*key_list, frame[column].rename("_p")]).size()
-            return counts.unstack(-1, fill_value=0).reindex(columns=columns, fill_value=0).cumsum(axis=1)
-
-        opened = cumulative("opened")
-        open_at_end = opened - cumulative("closed").reindex(index=opened.index, fill_value=0)
-        long = open_at_end.stack()
-        if not keys:
-            long = long.droplevel(0)
-        return _finish(long.to_frame(), long, long)
+        """Open at each of the sorted period ``ends`` (UTC): index = keys + period position —
+        ``finish_at(partial_at(keys, ends), names, len(ends))``, the single partial uncombined."""
+        return self.finished_at(self.partial_at(keys, ends), [k.name for k in keys], len(ends))
 
     def partial(self, keys: list["pd.Series"]) -> "pd.DataFrame":
         """Open at ``at``: the partial of a count (columns keys, c)."""
@@ -710,8 +605,8 @@ class Snapshot(Measure):
     def combine(self, partials: "pd.DataFrame") -> "pd.DataFrame":
         return _combine_sums(partials, ["c"])
 
-    def finish(self, partials: "pd.DataFrame", names: list[str]) -> "pd.DataFrame":
-        return Count(self.opened.iloc[:0].notna()).finish(partials, names)
+    def finished(self, combined: "pd.DataFrame", names: list[str]) -> "pd.DataFrame":
+        return Count(self.opened.iloc[:0].notna()).finished(combined, names)
 
     def figure(self, partials: "pd.DataFrame") -> Figure:
         return Count(self.opened.iloc[:0].notna()).figure(partials)
@@ -745,9 +640,12 @@ class Snapshot(Measure):
     def finish_at(self, partials: "pd.DataFrame", names: list[str], periods: int) -> "pd.DataFrame":
         """The table of ``table_at(keys, ends)`` (``periods`` = len(ends)) from concatenated
         partials of ``partial_at(keys, ends)``."""
+        return self.finished_at(self.combine_at(partials), names, periods)
+
+    def finished_at(self, combined: "pd.DataFrame", names: list[str], periods: int) -> "pd.DataFrame":
+        """:meth:`finish_at` of partials combined already."""
         import pandas as pd
 
-        combined = self.combine_at(partials)
         keys = _key_columns(combined)
         columns = pd.RangeIndex(periods)
 
@@ -814,44 +712,23 @@ class PerSpan(Measure):
             return self.window.start, self.window.end
         return period_span(self.frames or {}, self.window) if self.window is not None else None
 
-    def overall(self) -> Figure:
-        count = int(_flag(self.mask).sum())
-        span = self._span()
-        if count == 0 or span is None:
-            return Figure(value=None, n=count, note=f"no {self.of}")
-        cost = self.amount * cost_units(span[0], span[1], self.per, self.tz)
-        return Figure(value=cost / count, n=count, numerator=cost, denominator=float(count))
-
     def missing_note(self, grouped: bool) -> str | None:
         return "a desk-wide cost is not broken down by group" if grouped else self.empty().note
 
     def behind(self, direction: str, threshold: float | None) -> tuple["pd.Series", "pd.Series | None"]:
         return _flag(self.mask), None
 
-    def table(self, keys: list["pd.Series"]) -> "pd.DataFrame":
-        import pandas as pd
-
-        counts = _groupby(_flag(self.mask).to_frame("c"), keys).sum()["c"]
-        if len(keys) == 1 and keys[0].name == "period" and self.periods is not None:
-            p = self.periods
-            cost_of = pd.Series([self.amount * cost_units(a, b, self.per, self.tz) for a, b in zip(p.starts, p.ends)])
-            cost = counts.index.to_series().map(cost_of).astype("float64")
-            value = (cost / counts).where(counts > 0)
-            return _finish(counts.to_frame(), value, counts, cost.where(counts > 0), counts.where(counts > 0))
-        nothing = counts.astype("float64") * float("nan")
-        return _finish(counts.to_frame(), nothing, counts, nothing, nothing)
-
     def partial(self, keys: list["pd.Series"]) -> "pd.DataFrame":
         """Columns: keys, c (records in the mask); the cost comes from the span when finishing."""
-        return _grouped_sums(_flag(self.mask).to_frame("c"), keys)
+        return _grouped_sums({"c": _flag(self.mask)}, keys)
 
     def combine(self, partials: "pd.DataFrame") -> "pd.DataFrame":
         return _combine_sums(partials, ["c"])
 
-    def finish(self, partials: "pd.DataFrame", names: list[str]) -> "pd.DataFrame":
+    def finished(self, combined: "pd.DataFrame", names: list[str]) -> "pd.DataFrame":
         import pandas as pd
 
-        counts = _indexed(self.combine(partials), names)["c"]
+        counts = _indexed(combined, names)["c"]
         if names == ["period"] and self.periods is not None:
             p = self.periods
             cost_of = pd.Series([self.amount * cost_units(a, b, self.per, self.tz) for a, b in zip(p.starts, p.ends)])
@@ -888,37 +765,10 @@ class IntervalShare(Measure):
         den = _flag(self.denominator)
         return pd.DataFrame({"num": _flag(self.numerator) & den, "den": den, "interval": self.interval})
 
-    def _met(self, keys: list["pd.Series"]) -> "pd.DataFrame":
-        parts = self._parts()
-        names = [f"_k{i}" for i in range(len(keys))]
-        frame = parts.assign(**{n: k.to_numpy() for n, k in zip(names, keys)})
-        sums = frame.groupby([*names, "interval"], dropna=False, sort=False, observed=True)[["num", "den"]].sum()
-        sums = sums[sums["den"] > 0]
-        return sums.assign(met=(sums["num"] / sums["den"]) >= self.goal)
-
-    def overall(self) -> Figure:
-        met = self._met([])
-        n = len(met)
-        if n == 0:
-            return Figure(value=None, n=0, note=f"no {self.of}")
-        hit = int(met["met"].sum())
-        return Figure(value=hit / n, n=n, numerator=float(hit), denominator=float(n))
-
-    def table(self, keys: list["pd.Series"]) -> "pd.DataFrame":
-        met = self._met(keys)
-        levels = list(range(len(keys)))
-        grouped = met["met"].groupby(level=levels, dropna=False, sort=False, observed=True)
-        hit, n = grouped.sum().astype("int64"), grouped.size()
-        if len(keys) == 1:
-            hit.index = hit.index.rename("_k0")
-            n.index = n.index.rename("_k0")
-        value = (hit / n).where(n > 0)
-        return _finish(n.to_frame("n"), value, n, hit, n)
-
     def behind(self, direction: str, threshold: float | None) -> tuple["pd.Series", "pd.Series | None"]:
         """The rows of the intervals that missed the goal."""
-        met = self._met([])
-        missed = set(met.index[~met["met"]])
+        met = self._met(self.partial([]))
+        missed = set(met["interval"][~met["met"]])
         return self.interval.isin(missed) & _flag(self.denominator), None
 
     def partial(self, keys: list["pd.Series"]) -> "pd.DataFrame":
@@ -932,13 +782,13 @@ class IntervalShare(Measure):
     def combine(self, partials: "pd.DataFrame") -> "pd.DataFrame":
         return _combine_sums(partials, ["num", "den"], extra=("interval",))
 
-    def _met_of(self, partials: "pd.DataFrame") -> "pd.DataFrame":
-        sums = self.combine(partials)
-        sums = sums[sums["den"] > 0]
+    def _met(self, combined: "pd.DataFrame") -> "pd.DataFrame":
+        """Combined partials: the intervals with a denominator, and whether each met the goal."""
+        sums = combined[combined["den"] > 0]
         return sums.assign(met=(sums["num"] / sums["den"]) >= self.goal)
 
-    def finish(self, partials: "pd.DataFrame", names: list[str]) -> "pd.DataFrame":
-        met = _indexed(self._met_of(partials).drop(columns="interval"), names)
+    def finished(self, combined: "pd.DataFrame", names: list[str]) -> "pd.DataFrame":
+        met = _indexed(self._met(combined).drop(columns="interval"), names)
         grouped = met["met"].groupby(level=list(range(len(names))), dropna=False, sort=False, observed=True)
         hit, n = grouped.sum().astype("int64"), grouped.size()
         if len(names) == 1:
@@ -948,7 +798,7 @@ class IntervalShare(Measure):
         return _finish(n.to_frame("n"), value, n, hit, n)
 
     def figure(self, partials: "pd.DataFrame") -> Figure:
-        met = self._met_of(partials)
+        met = self._met(self.combine(partials))
         n = len(met)
         if n == 0:
             return Figure(value=None, n=0, note=f"no {self.of}")
