@@ -236,7 +236,12 @@ def _indexed(combined: "pd.DataFrame", names: list[str]) -> "pd.DataFrame":
     """Combined partials indexed like ``table``: by ``_k0``… (one level per key)."""
     if len(_key_columns(combined)) != max(len(names), 1):
         raise ValueError(f"partials with {len(_key_columns(combined))} key columns finished with keys {names}")
-    return combined.set_index(_key_columns(combined))
+    import pandas as pd
+
+    indexed = combined.set_index(_key_columns(combined))
+    if isinstance(indexed.index, pd.RangeIndex):  # consecutive integer keys: the Index a groupby gives
+        indexed.index = pd.Index(indexed.index.to_numpy(), name=indexed.index.name)
+    return indexed
 
 
 def coarsen(partials: "pd.DataFrame", keep: list[int]) -> "pd.DataFrame":
@@ -422,9 +427,23 @@ class Quantile(_OverValues):
 
     q: float = 0.5
 
-    # Exact through the partials: a linear quantile depends only on the multiset of a group's values,
-    # which the (value, count) pairs keep; Series.quantile (overall) and groupby.quantile (tables)
-    # interpolate each in their own way, and finish/figure call the same two.
+    # The two-phase path is exact — a linear quantile depends only on the multiset of a group's
+    # values, which the (value, count) pairs keep, and finish/figure interpolate with the same
+    # groupby.quantile/Series.quantile as below — but not as fast: grouping a million values by
+    # (keys, value) and repeating them back costs ~6 times the one groupby.quantile (1 M tickets by
+    # team every day: 8.0 s → 10.5 s a run). So the one-pass overall/table stay.
+
+    def overall(self) -> Figure:
+        values = self.values.dropna()
+        if values.empty:
+            return Figure(value=None, n=0, note=f"no {self.of}")
+        return Figure(value=float(values.quantile(self.q, interpolation="linear")), n=int(values.size))
+
+    def table(self, keys: list["pd.Series"]) -> "pd.DataFrame":
+        groups = _groupby(self.values.astype("float64").to_frame("v"), keys)["v"]
+        n = groups.count()
+        value = groups.quantile(self.q, interpolation="linear").reindex(n.index).where(n > 0)
+        return _finish(n.to_frame(), value, n)
 
     def partial(self, keys: list["pd.Series"]) -> "pd.DataFrame":
         """Columns: keys, v (a value; NaN for the missing ones), c (how often it occurs). Exact: every
