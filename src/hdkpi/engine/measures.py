@@ -212,11 +212,16 @@ def _key_columns(partials: "pd.DataFrame") -> list[str]:
 
 def _grouped_sums(columns: dict[str, "pd.Series"], keys: list["pd.Series"]) -> "pd.DataFrame":
     """Partial: the boolean ``columns`` (aligned Series) summed per key combination, keys as columns
-    ``_k0``… — by :func:`_counted` when the keys are codes (and for the constant key of an overall
-    figure), else by a groupby."""
+    ``_k0``… (a constant ``_k0`` without keys) — by :func:`_counted` when the keys are codes, else by
+    a groupby."""
+    import numpy as np
     import pandas as pd
 
-    keys = _keys_or_constant(keys, next(iter(columns.values())).index)
+    index = next(iter(columns.values())).index
+    if not keys and len(index):  # the overall figure's partial: one row, the column sums
+        sums = {name: np.array([int(column.sum())], dtype="int64") for name, column in columns.items()}
+        return pd.DataFrame({"_k0": np.zeros(1, dtype="int64"), **sums})
+    keys = _keys_or_constant(keys, index)
     sums = _counted(columns, keys)
     if sums is None:
         sums = _groupby(pd.DataFrame(columns), keys).sum()
@@ -355,43 +360,43 @@ class _OverValues(Measure):
 class Mean(_OverValues):
     """Mean of the non-missing ``values``, with their sample standard deviation (for a t-interval).
 
-    The one measure that keeps a one-pass ``overall``/``table`` of its own beside the two-phase path:
-    the one-pass figures are pandas' ``Series.mean``/``Series.std`` (a pairwise sum; the variance from
-    the squared deviations from that mean) and ``groupby.mean``/``groupby.std`` (a compensated sum;
-    Welford's running variance), while the partials carry n, Σx and m2 merged by Chan's formula.
-    The same floats summed in another order differ in the last bits, so ``finish(partial(keys))``
-    is not bit-identical to what the reports have always shown (the Dask engine's means agree with
-    them to rounding, ~1e-15 relative). Kept as it is until a partial can carry the one-pass mean
-    and std of a group that only one piece holds."""
-
-    def overall(self) -> Figure:
-        values = self.values.dropna()
-        if values.empty:
-            return Figure(value=None, n=0, note=f"no {self.of}")
-        std = float(values.std(ddof=1)) if values.size > 1 else None
-        return Figure(value=float(values.mean()), n=int(values.size), std=std)
-
-    def table(self, keys: list["pd.Series"]) -> "pd.DataFrame":
-        groups = _groupby(self.values.astype("float64").to_frame("v"), keys)["v"]
-        n = groups.count()
-        value = groups.mean().reindex(n.index).where(n > 0)
-        std = groups.std(ddof=1).reindex(n.index)
-        return _finish(n.to_frame(), value, n, std=std)
+    Partials carry n, s (Σx) and m2 (Σ of squared deviations from the piece's mean), merged by Chan's
+    formula. Floats summed in another order differ in the last bits, so a partial of all the rows
+    makes its sums the way the one-pass figures always did: per group, pandas' compensated
+    ``groupby.sum`` (the same sum ``groupby.mean`` divides) and, in ``var``, ``groupby.var`` (the
+    variance ``groupby.std`` takes the root of); overall, numpy's pairwise sum of the values and the
+    squared deviations from s / n (what ``Series.mean``/``Series.std`` compute). ``var`` holds only
+    for a group that one partial holds whole: ``combine`` drops it, and merged groups get their
+    standard deviation from m2."""
 
     def partial(self, keys: list["pd.Series"]) -> "pd.DataFrame":
         """Columns: keys, n (values), s (their sum), m2 (sum of squared deviations from the piece's
-        mean of the group: merged exactly by Chan's formula, without the cancellation of Σx²)."""
+        mean of the group: merged exactly by Chan's formula, without the cancellation of Σx²), var
+        (the group's sample variance, as pandas computes it in one pass; dropped by ``combine``)."""
+        import numpy as np
+        import pandas as pd
+
+        if not keys:
+            values = self.values.dropna()
+            if len(values):
+                x = values.to_numpy(dtype="float64")
+                n, s = int(x.size), x.sum()
+                m2 = float(((s / n - x) ** 2).sum())
+                return pd.DataFrame({"_k0": np.zeros(1, dtype="int64"), "n": np.array([n], dtype="int64"),
+                                     "s": [float(s)], "m2": [m2], "var": [m2 / (n - 1) if n > 1 else np.nan]})
         values = self.values.astype("float64")
         groups = _groupby(values.to_frame("v"), _keys_or_constant(keys, values.index))["v"]
         n = groups.count()
         out = n.to_frame("n")
         out["s"] = groups.sum()
         out["m2"] = (groups.var(ddof=0) * n).fillna(0.0)
+        out["var"] = groups.var(ddof=1)
         return out.reset_index()
 
     def combine(self, partials: "pd.DataFrame") -> "pd.DataFrame":
         import numpy as np
 
+        partials = partials.drop(columns="var", errors="ignore")
         grouped = _regroup(partials)
         total_n, total_s = grouped["n"].transform("sum"), grouped["s"].transform("sum")
         n = partials["n"].to_numpy("float64")
@@ -407,7 +412,8 @@ class Mean(_OverValues):
         sums = _indexed(combined, names)
         n = sums["n"]
         value = (sums["s"] / n).where(n > 0)
-        std = np.sqrt(sums["m2"] / (n - 1)).where(n > 1)
+        spread = sums["var"] if "var" in sums else sums["m2"] / (n - 1)  # one partial: the one-pass var
+        std = np.sqrt(spread).where(n > 1)
         return _finish(sums, value, n, std=std)
 
     def figure(self, partials: "pd.DataFrame") -> Figure:
@@ -553,6 +559,29 @@ class PerDistinct(Measure):
     keys: "pd.Series"
     of: str = "records"
 
+    # The two-phase path is exact (integer counts), but its partial groups by the keys and the
+    # distinct key together — a row per (group, agent) — where the one-pass table groups by the
+    # keys only and counts distinct keys in each: 1 M tickets, by team × day, 0.21 s against 0.12 s
+    # (overall 0.05 s against 0.02 s), +0.16 s on the whole run. So the one-pass overall/table stay.
+
+    def overall(self) -> Figure:
+        rows = _flag(self.mask)
+        count = int(rows.sum())
+        distinct = int(self.keys[rows].dropna().nunique())
+        if distinct == 0:
+            return Figure(value=None, n=count, numerator=float(count), denominator=0.0, note=f"no {self.of}")
+        return Figure(value=count / distinct, n=count, numerator=float(count), denominator=float(distinct))
+
+    def table(self, keys: list["pd.Series"]) -> "pd.DataFrame":
+        import pandas as pd
+
+        rows = _flag(self.mask)
+        parts = pd.DataFrame({"rows": rows, "key": self.keys.where(rows)})
+        grouped = _groupby(parts, keys)
+        count, distinct = grouped["rows"].sum(), grouped["key"].nunique(dropna=True)
+        value = (count / distinct).where(distinct > 0)
+        return _finish(count.to_frame(), value, count, count, distinct)
+
     def behind(self, direction: str, threshold: float | None) -> tuple["pd.Series", "pd.Series | None"]:
         return _flag(self.mask), None
 
@@ -572,7 +601,8 @@ class PerDistinct(Measure):
     def finished(self, combined: "pd.DataFrame", names: list[str]) -> "pd.DataFrame":
         grouped = _indexed(combined, names).groupby(level=list(range(max(len(names), 1))), dropna=False,
                                                     sort=False, observed=True)
-        count, distinct = grouped["rows"].sum(), grouped["key"].nunique(dropna=True)
+        # one row per key combination and key (combined): a group's present keys are its distinct ones
+        count, distinct = grouped["rows"].sum(), grouped["key"].count()
         value = (count / distinct).where(distinct > 0)
         return _finish(count.to_frame(), value, count, count, distinct)
 
