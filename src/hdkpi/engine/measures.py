@@ -1,9 +1,13 @@
 """What a KPI function returns: a measure over the rows of its frame.
 
 A KPI says *what* to aggregate (a mask to count, a share's numerator and
-denominator, values to average); this module says *how*, in one vectorised
-pass. Grouping and periods are the engine's job, so every KPI — built-in or
-plugin — gets them without code of its own.
+denominator, values to average); this module says *how*, once per measure:
+partial sums per key combination, merged, finished (issue 17, "one aggregation
+path"). The pandas engine finishes one partial of all the rows
+(``overall``/``table``), the Dask engine the merged partials of its pieces.
+Quantile and PerDistinct keep a faster one-pass ``overall``/``table`` beside it
+(see each). Grouping and periods are the engine's job, so every KPI — built-in
+or plugin — gets them without code of its own.
 
 Conventions (KPI_SPEC §6): a zero denominator or no values gives value None
 (no-data), never 0; a count of nothing is 0. n: shares n = denominator; means
@@ -67,9 +71,11 @@ class Measure:
     #
     # ``partial(keys)`` reduces this measure's rows to sufficient statistics per key combination:
     # a DataFrame with the key columns ``_k0``, ``_k1``… (a constant ``_k0`` when ``keys`` is
-    # empty) and the statistic columns of the class. Partials of any split of the rows into
-    # pieces, concatenated, give through ``finish`` exactly what ``table`` gives on all rows, and
-    # through ``figure`` (partials of ``partial([])``) exactly what ``overall`` gives. ``combine``
+    # empty) and the statistic columns of the class. ``overall``/``table`` above are this path on
+    # one piece. Partials of any split of the rows into pieces, concatenated, give through
+    # ``finish`` what ``table`` gives on all rows, and through ``figure`` (partials of
+    # ``partial([])``) what ``overall`` gives — exactly, but for a mean's float sums, which
+    # merged in another order agree to rounding. ``combine``
     # reduces concatenated partials to one row per key (same columns), so they can be merged in a
     # tree. ``finish``/``figure`` read only parameters (q, scale, goal, cost, periods…) from
     # ``self``, so the measure a KPI function returns for an empty frame can finish for all rows.
