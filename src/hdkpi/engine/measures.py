@@ -1,9 +1,13 @@
 """What a KPI function returns: a measure over the rows of its frame.
 
 A KPI says *what* to aggregate (a mask to count, a share's numerator and
-denominator, values to average); this module says *how*, in one vectorised
-pass. Grouping and periods are the engine's job, so every KPI — built-in or
-plugin — gets them without code of its own.
+denominator, values to average); this module says *how*, once per measure:
+partial sums per key combination, merged, finished (issue 17, "one aggregation
+path"). The pandas engine finishes one partial of all the rows
+(``overall``/``table``), the Dask engine the merged partials of its pieces.
+Quantile and PerDistinct keep a faster one-pass ``overall``/``table`` beside it
+(see each). Grouping and periods are the engine's job, so every KPI — built-in
+or plugin — gets them without code of its own.
 
 Conventions (KPI_SPEC §6): a zero denominator or no values gives value None
 (no-data), never 0; a count of nothing is 0. n: shares n = denominator; means
@@ -38,13 +42,16 @@ class Measure:
     method: str | None = field(default=None, kw_only=True)
     notes: list[str] = field(default_factory=list, kw_only=True)
 
-    def overall(self) -> Figure:  # pragma: no cover - abstract
-        raise NotImplementedError
+    def overall(self) -> Figure:
+        """The figure of all rows: ``figure(partial([]))``."""
+        return self.figure(self.partial([]))
 
-    def table(self, keys: list["pd.Series"]) -> "pd.DataFrame":  # pragma: no cover - abstract
-        """One groupby pass: columns value, n, numerator, denominator; one row per key combination
-        present in the rows (missing key values form a group of their own)."""
-        raise NotImplementedError
+    def table(self, keys: list["pd.Series"]) -> "pd.DataFrame":
+        """Columns value, n, numerator, denominator, std; one row per key combination present in the
+        rows (missing key values form a group of their own), indexed by ``_k0``…: ``finish(partial(keys),
+        names)``. A partial of all the rows has one row per key combination already — it is what
+        ``combine`` gives — so it is finished without combining again (:meth:`finished`)."""
+        return self.finished(self.partial(keys), [k.name for k in keys])
 
     def empty(self) -> Figure:
         """The figure of a group or period without any row (a count of nothing is 0)."""
@@ -64,9 +71,11 @@ class Measure:
     #
     # ``partial(keys)`` reduces this measure's rows to sufficient statistics per key combination:
     # a DataFrame with the key columns ``_k0``, ``_k1``… (a constant ``_k0`` when ``keys`` is
-    # empty) and the statistic columns of the class. Partials of any split of the rows into
-    # pieces, concatenated, give through ``finish`` exactly what ``table`` gives on all rows, and
-    # through ``figure`` (partials of ``partial([])``) exactly what ``overall`` gives. ``combine``
+    # empty) and the statistic columns of the class. ``overall``/``table`` above are this path on
+    # one piece. Partials of any split of the rows into pieces, concatenated, give through
+    # ``finish`` what ``table`` gives on all rows, and through ``figure`` (partials of
+    # ``partial([])``) what ``overall`` gives — exactly, but for a mean's float sums, which
+    # merged in another order agree to rounding. ``combine``
     # reduces concatenated partials to one row per key (same columns), so they can be merged in a
     # tree. ``finish``/``figure`` read only parameters (q, scale, goal, cost, periods…) from
     # ``self``, so the measure a KPI function returns for an empty frame can finish for all rows.
@@ -79,9 +88,14 @@ class Measure:
         """Concatenated partials reduced to one row per key combination (the same columns)."""
         raise NotImplementedError(f"{type(self).__name__} has no partial aggregation")
 
-    def finish(self, partials: "pd.DataFrame", names: list[str]) -> "pd.DataFrame":  # pragma: no cover
+    def finish(self, partials: "pd.DataFrame", names: list[str]) -> "pd.DataFrame":
         """The table of ``table(keys)`` from concatenated partials of ``partial(keys)``; ``names``
         are the keys' names (their number is the number of key columns)."""
+        return self.finished(self.combine(partials), names)
+
+    def finished(self, combined: "pd.DataFrame", names: list[str]) -> "pd.DataFrame":  # pragma: no cover
+        """:meth:`finish` of partials combined already (one row per key combination, as ``combine``
+        or a single ``partial`` gives them)."""
         raise NotImplementedError(f"{type(self).__name__} has no partial aggregation")
 
     def figure(self, partials: "pd.DataFrame") -> Figure:  # pragma: no cover - abstract
@@ -202,9 +216,22 @@ def _key_columns(partials: "pd.DataFrame") -> list[str]:
     return [c for c in partials.columns if isinstance(c, str) and c.startswith("_k")]
 
 
-def _grouped_sums(parts: "pd.DataFrame", keys: list["pd.Series"]) -> "pd.DataFrame":
-    """Partial: the columns of ``parts`` summed per key combination, keys as columns ``_k0``…"""
-    return _groupby(parts, _keys_or_constant(keys, parts.index)).sum().reset_index()
+def _grouped_sums(columns: dict[str, "pd.Series"], keys: list["pd.Series"]) -> "pd.DataFrame":
+    """Partial: the boolean ``columns`` (aligned Series) summed per key combination, keys as columns
+    ``_k0``… (a constant ``_k0`` without keys) — by :func:`_counted` when the keys are codes, else by
+    a groupby."""
+    import numpy as np
+    import pandas as pd
+
+    index = next(iter(columns.values())).index
+    if not keys and len(index):  # the overall figure's partial: one row, the column sums
+        sums = {name: np.array([int(column.sum())], dtype="int64") for name, column in columns.items()}
+        return pd.DataFrame({"_k0": np.zeros(1, dtype="int64"), **sums})
+    keys = _keys_or_constant(keys, index)
+    sums = _counted(columns, keys)
+    if sums is None:
+        sums = _groupby(pd.DataFrame(columns), keys).sum()
+    return sums.reset_index()
 
 
 def _regroup(partials: "pd.DataFrame", extra: tuple[str, ...] = ()):
@@ -220,7 +247,12 @@ def _indexed(combined: "pd.DataFrame", names: list[str]) -> "pd.DataFrame":
     """Combined partials indexed like ``table``: by ``_k0``… (one level per key)."""
     if len(_key_columns(combined)) != max(len(names), 1):
         raise ValueError(f"partials with {len(_key_columns(combined))} key columns finished with keys {names}")
-    return combined.set_index(_key_columns(combined))
+    import pandas as pd
+
+    indexed = combined.set_index(_key_columns(combined))
+    if isinstance(indexed.index, pd.RangeIndex):  # consecutive integer keys: the Index a groupby gives
+        indexed.index = pd.Index(indexed.index.to_numpy(), name=indexed.index.name)
+    return indexed
 
 
 def coarsen(partials: "pd.DataFrame", keep: list[int]) -> "pd.DataFrame":
@@ -254,17 +286,6 @@ class Count(Measure):
 
     mask: "pd.Series"
 
-    def overall(self) -> Figure:
-        count = int(_flag(self.mask).sum())
-        return Figure(value=float(count), n=count)
-
-    def table(self, keys: list["pd.Series"]) -> "pd.DataFrame":
-        mask = _flag(self.mask)
-        counts = _counted({"c": mask}, keys)
-        if counts is None:
-            counts = _groupby(mask.to_frame("c"), keys).sum()
-        return _finish(counts, counts["c"], counts["c"])
-
     def behind(self, direction: str, threshold: float | None) -> tuple["pd.Series", "pd.Series | None"]:
         return _flag(self.mask), None
 
@@ -273,13 +294,13 @@ class Count(Measure):
 
     def partial(self, keys: list["pd.Series"]) -> "pd.DataFrame":
         """Columns: keys, c (rows where mask is true)."""
-        return _grouped_sums(_flag(self.mask).to_frame("c"), keys)
+        return _grouped_sums({"c": _flag(self.mask)}, keys)
 
     def combine(self, partials: "pd.DataFrame") -> "pd.DataFrame":
         return _combine_sums(partials, ["c"])
 
-    def finish(self, partials: "pd.DataFrame", names: list[str]) -> "pd.DataFrame":
-        counts = _indexed(self.combine(partials), names)
+    def finished(self, combined: "pd.DataFrame", names: list[str]) -> "pd.DataFrame":
+        counts = _indexed(combined, names)
         return _finish(counts, counts["c"], counts["c"])
 
     def figure(self, partials: "pd.DataFrame") -> Figure:
@@ -295,25 +316,6 @@ class Share(Measure):
     denominator: "pd.Series"
     of: str = "records"  #: what the denominator counts, for the no-data note
 
-    def overall(self) -> Figure:
-        den_mask = _flag(self.denominator)
-        den = int(den_mask.sum())
-        num = int((_flag(self.numerator) & den_mask).sum())
-        if den == 0:
-            return Figure(value=None, n=0, numerator=float(num), denominator=0.0, note=f"no {self.of}")
-        return Figure(value=num / den, n=den, numerator=float(num), denominator=float(den))
-
-    def table(self, keys: list["pd.Series"]) -> "pd.DataFrame":
-        import pandas as pd
-
-        den = _flag(self.denominator)
-        num = _flag(self.numerator) & den
-        sums = _counted({"num": num, "den": den}, keys)
-        if sums is None:
-            sums = _groupby(pd.DataFrame({"num": num, "den": den}), keys).sum()
-        value = (sums["num"] / sums["den"]).where(sums["den"] > 0)
-        return _finish(sums, value, sums["den"], sums["num"], sums["den"])
-
     def behind(self, direction: str, threshold: float | None) -> tuple["pd.Series", "pd.Series | None"]:
         """Higher is better: the records of the denominator not in the numerator (not resolved within,
         not answered in time); lower is better: the numerator (the abandoned, the reopened)."""
@@ -325,16 +327,14 @@ class Share(Measure):
 
     def partial(self, keys: list["pd.Series"]) -> "pd.DataFrame":
         """Columns: keys, num (numerator rows in the denominator), den (denominator rows)."""
-        import pandas as pd
-
         den = _flag(self.denominator)
-        return _grouped_sums(pd.DataFrame({"num": _flag(self.numerator) & den, "den": den}), keys)
+        return _grouped_sums({"num": _flag(self.numerator) & den, "den": den}, keys)
 
     def combine(self, partials: "pd.DataFrame") -> "pd.DataFrame":
         return _combine_sums(partials, ["num", "den"])
 
-    def finish(self, partials: "pd.DataFrame", names: list[str]) -> "pd.DataFrame":
-        sums = _indexed(self.combine(partials), names)
+    def finished(self, combined: "pd.DataFrame", names: list[str]) -> "pd.DataFrame":
+        sums = _indexed(combined, names)
         value = (sums["num"] / sums["den"]).where(sums["den"] > 0)
         return _finish(sums, value, sums["den"], sums["num"], sums["den"])
 
@@ -352,28 +352,6 @@ class _OverValues(Measure):
     values: "pd.Series"
     of: str = field(default="values", kw_only=True)  #: what the values are, for the no-data note
 
-    def statistic(self, values: "pd.Series") -> float:
-        raise NotImplementedError
-
-    def grouped_statistic(self, groups: Any) -> "pd.Series":
-        raise NotImplementedError
-
-    spread: bool = field(default=False, init=False, repr=False)  #: a mean carries its std (t-interval)
-
-    def overall(self) -> Figure:
-        values = self.values.dropna()
-        if values.empty:
-            return Figure(value=None, n=0, note=f"no {self.of}")
-        std = float(values.std(ddof=1)) if self.spread and values.size > 1 else None
-        return Figure(value=float(self.statistic(values)), n=int(values.size), std=std)
-
-    def table(self, keys: list["pd.Series"]) -> "pd.DataFrame":
-        groups = _groupby(self.values.astype("float64").to_frame("v"), keys)["v"]
-        n = groups.count()
-        value = self.grouped_statistic(groups).reindex(n.index).where(n > 0)
-        std = groups.std(ddof=1).reindex(n.index) if self.spread else None
-        return _finish(n.to_frame(), value, n, std=std)
-
     def behind(self, direction: str, threshold: float | None) -> tuple["pd.Series", "pd.Series | None"]:
         """The values beyond the target's threshold (every value when there is none)."""
         values = self.values.astype("float64")
@@ -386,31 +364,45 @@ class _OverValues(Measure):
 
 @dataclass
 class Mean(_OverValues):
-    """Mean of the non-missing ``values``."""
+    """Mean of the non-missing ``values``, with their sample standard deviation (for a t-interval).
 
-    def __post_init__(self) -> None:
-        self.spread = True
-
-    def statistic(self, values: "pd.Series") -> float:
-        return values.mean()
-
-    def grouped_statistic(self, groups: Any) -> "pd.Series":
-        return groups.mean()
+    Partials carry n, s (Σx) and m2 (Σ of squared deviations from the piece's mean), merged by Chan's
+    formula. Floats summed in another order differ in the last bits, so a partial of all the rows
+    makes its sums the way the one-pass figures always did: per group, pandas' compensated
+    ``groupby.sum`` (the same sum ``groupby.mean`` divides) and, in ``var``, ``groupby.var`` (the
+    variance ``groupby.std`` takes the root of); overall, numpy's pairwise sum of the values and the
+    squared deviations from s / n (what ``Series.mean``/``Series.std`` compute). ``var`` holds only
+    for a group that one partial holds whole: ``combine`` drops it, and merged groups get their
+    standard deviation from m2."""
 
     def partial(self, keys: list["pd.Series"]) -> "pd.DataFrame":
         """Columns: keys, n (values), s (their sum), m2 (sum of squared deviations from the piece's
-        mean of the group: merged exactly by Chan's formula, without the cancellation of Σx²)."""
+        mean of the group: merged exactly by Chan's formula, without the cancellation of Σx²), var
+        (the group's sample variance, as pandas computes it in one pass; dropped by ``combine``)."""
+        import numpy as np
+        import pandas as pd
+
+        if not keys:
+            values = self.values.dropna()
+            if len(values):
+                x = values.to_numpy(dtype="float64")
+                n, s = int(x.size), x.sum()
+                m2 = float(((s / n - x) ** 2).sum())
+                return pd.DataFrame({"_k0": np.zeros(1, dtype="int64"), "n": np.array([n], dtype="int64"),
+                                     "s": [float(s)], "m2": [m2], "var": [m2 / (n - 1) if n > 1 else np.nan]})
         values = self.values.astype("float64")
         groups = _groupby(values.to_frame("v"), _keys_or_constant(keys, values.index))["v"]
         n = groups.count()
         out = n.to_frame("n")
         out["s"] = groups.sum()
         out["m2"] = (groups.var(ddof=0) * n).fillna(0.0)
+        out["var"] = groups.var(ddof=1)
         return out.reset_index()
 
     def combine(self, partials: "pd.DataFrame") -> "pd.DataFrame":
         import numpy as np
 
+        partials = partials.drop(columns="var", errors="ignore")
         grouped = _regroup(partials)
         total_n, total_s = grouped["n"].transform("sum"), grouped["s"].transform("sum")
         n = partials["n"].to_numpy("float64")
@@ -420,13 +412,14 @@ class Mean(_OverValues):
         merged = partials.assign(m2=partials["m2"] + n * shift * shift)
         return _combine_sums(merged, ["n", "s", "m2"])
 
-    def finish(self, partials: "pd.DataFrame", names: list[str]) -> "pd.DataFrame":
+    def finished(self, combined: "pd.DataFrame", names: list[str]) -> "pd.DataFrame":
         import numpy as np
 
-        sums = _indexed(self.combine(partials), names)
+        sums = _indexed(combined, names)
         n = sums["n"]
         value = (sums["s"] / n).where(n > 0)
-        std = np.sqrt(sums["m2"] / (n - 1)).where(n > 1)
+        spread = sums["var"] if "var" in sums else sums["m2"] / (n - 1)  # one partial: the one-pass var
+        std = np.sqrt(spread).where(n > 1)
         return _finish(sums, value, n, std=std)
 
     def figure(self, partials: "pd.DataFrame") -> Figure:
@@ -446,11 +439,23 @@ class Quantile(_OverValues):
 
     q: float = 0.5
 
-    def statistic(self, values: "pd.Series") -> float:
-        return values.quantile(self.q, interpolation="linear")
+    # The two-phase path is exact — a linear quantile depends only on the multiset of a group's
+    # values, which the (value, count) pairs keep, and finish/figure interpolate with the same
+    # groupby.quantile/Series.quantile as below — but not as fast: grouping a million values by
+    # (keys, value) and repeating them back costs ~6 times the one groupby.quantile (1 M tickets by
+    # team every day: 8.0 s → 10.5 s a run). So the one-pass overall/table stay.
 
-    def grouped_statistic(self, groups: Any) -> "pd.Series":
-        return groups.quantile(self.q, interpolation="linear")
+    def overall(self) -> Figure:
+        values = self.values.dropna()
+        if values.empty:
+            return Figure(value=None, n=0, note=f"no {self.of}")
+        return Figure(value=float(values.quantile(self.q, interpolation="linear")), n=int(values.size))
+
+    def table(self, keys: list["pd.Series"]) -> "pd.DataFrame":
+        groups = _groupby(self.values.astype("float64").to_frame("v"), keys)["v"]
+        n = groups.count()
+        value = groups.quantile(self.q, interpolation="linear").reindex(n.index).where(n > 0)
+        return _finish(n.to_frame(), value, n)
 
     def partial(self, keys: list["pd.Series"]) -> "pd.DataFrame":
         """Columns: keys, v (a value; NaN for the missing ones), c (how often it occurs). Exact: every
@@ -469,12 +474,11 @@ class Quantile(_OverValues):
         values = combined[present]
         return values.loc[values.index.repeat(values["c"])], n
 
-    def finish(self, partials: "pd.DataFrame", names: list[str]) -> "pd.DataFrame":
-        combined = self.combine(partials)
+    def finished(self, combined: "pd.DataFrame", names: list[str]) -> "pd.DataFrame":
         _indexed(combined.iloc[:0], names)  # checks the number of keys
         values, n = self._expanded(combined)
-        value = self.grouped_statistic(values.groupby(_key_columns(values), dropna=False, sort=False,
-                                                      observed=True)["v"]).reindex(n.index).where(n > 0)
+        groups = values.groupby(_key_columns(values), dropna=False, sort=False, observed=True)["v"]
+        value = groups.quantile(self.q, interpolation="linear").reindex(n.index).where(n > 0)
         return _finish(n.to_frame(), value, n)
 
     def figure(self, partials: "pd.DataFrame") -> Figure:
@@ -482,18 +486,12 @@ class Quantile(_OverValues):
         if values.empty:
             return Figure(value=None, n=0, note=f"no {self.of}")
         v = values["v"].reset_index(drop=True)
-        return Figure(value=float(self.statistic(v)), n=int(v.size))
+        return Figure(value=float(v.quantile(self.q, interpolation="linear")), n=int(v.size))
 
 
 @dataclass
 class Max(_OverValues):
     """Largest non-missing value."""
-
-    def statistic(self, values: "pd.Series") -> float:
-        return values.max()
-
-    def grouped_statistic(self, groups: Any) -> "pd.Series":
-        return groups.max()
 
     def partial(self, keys: list["pd.Series"]) -> "pd.DataFrame":
         """Columns: keys, n (values), mx (the largest; NaN without values)."""
@@ -506,8 +504,8 @@ class Max(_OverValues):
     def combine(self, partials: "pd.DataFrame") -> "pd.DataFrame":
         return _regroup(partials).agg(n=("n", "sum"), mx=("mx", "max")).reset_index()
 
-    def finish(self, partials: "pd.DataFrame", names: list[str]) -> "pd.DataFrame":
-        sums = _indexed(self.combine(partials), names)
+    def finished(self, combined: "pd.DataFrame", names: list[str]) -> "pd.DataFrame":
+        sums = _indexed(combined, names)
         return _finish(sums, sums["mx"].where(sums["n"] > 0), sums["n"])
 
     def figure(self, partials: "pd.DataFrame") -> Figure:
@@ -530,41 +528,20 @@ class NetScore(Measure):
     scale: float = 100.0
     of: str = "answers"
 
-    def overall(self) -> Figure:
-        answered = _flag(self.answered)
-        n = int(answered.sum())
-        net = int((_flag(self.positive) & answered).sum()) - int((_flag(self.negative) & answered).sum())
-        if n == 0:
-            return Figure(value=None, n=0, note=f"no {self.of}")
-        return Figure(value=self.scale * net / n, n=n, numerator=float(net), denominator=float(n))
-
-    def table(self, keys: list["pd.Series"]) -> "pd.DataFrame":
-        import pandas as pd
-
-        answered = _flag(self.answered)
-        parts = pd.DataFrame({"pos": _flag(self.positive) & answered, "neg": _flag(self.negative) & answered,
-                              "n": answered})
-        sums = _groupby(parts, keys).sum()
-        net = sums["pos"].astype("int64") - sums["neg"].astype("int64")
-        value = (self.scale * net / sums["n"]).where(sums["n"] > 0)
-        return _finish(sums, value, sums["n"], net.where(sums["n"] > 0), sums["n"].where(sums["n"] > 0))
-
     def behind(self, direction: str, threshold: float | None) -> tuple["pd.Series", "pd.Series | None"]:
         return _flag(self.negative) & _flag(self.answered), None  # the detractors
 
     def partial(self, keys: list["pd.Series"]) -> "pd.DataFrame":
         """Columns: keys, pos, neg (answered positives and negatives), n (answers)."""
-        import pandas as pd
-
         answered = _flag(self.answered)
-        return _grouped_sums(pd.DataFrame({"pos": _flag(self.positive) & answered,
-                                           "neg": _flag(self.negative) & answered, "n": answered}), keys)
+        return _grouped_sums({"pos": _flag(self.positive) & answered, "neg": _flag(self.negative) & answered,
+                              "n": answered}, keys)
 
     def combine(self, partials: "pd.DataFrame") -> "pd.DataFrame":
         return _combine_sums(partials, ["pos", "neg", "n"])
 
-    def finish(self, partials: "pd.DataFrame", names: list[str]) -> "pd.DataFrame":
-        sums = _indexed(self.combine(partials), names)
+    def finished(self, combined: "pd.DataFrame", names: list[str]) -> "pd.DataFrame":
+        sums = _indexed(combined, names)
         net = sums["pos"].astype("int64") - sums["neg"].astype("int64")
         value = (self.scale * net / sums["n"]).where(sums["n"] > 0)
         return _finish(sums, value, sums["n"], net.where(sums["n"] > 0), sums["n"].where(sums["n"] > 0))
@@ -587,6 +564,11 @@ class PerDistinct(Measure):
     mask: "pd.Series"
     keys: "pd.Series"
     of: str = "records"
+
+    # The two-phase path is exact (integer counts), but its partial groups by the keys and the
+    # distinct key together — a row per (group, agent) — where the one-pass table groups by the
+    # keys only and counts distinct keys in each: 1 M tickets, by team × day, 0.21 s against 0.12 s
+    # (overall 0.05 s against 0.02 s), +0.16 s on the whole run. So the one-pass overall/table stay.
 
     def overall(self) -> Figure:
         rows = _flag(self.mask)
@@ -622,11 +604,11 @@ class PerDistinct(Measure):
     def combine(self, partials: "pd.DataFrame") -> "pd.DataFrame":
         return _combine_sums(partials, ["rows"], extra=("key",))
 
-    def finish(self, partials: "pd.DataFrame", names: list[str]) -> "pd.DataFrame":
-        combined = self.combine(partials)
+    def finished(self, combined: "pd.DataFrame", names: list[str]) -> "pd.DataFrame":
         grouped = _indexed(combined, names).groupby(level=list(range(max(len(names), 1))), dropna=False,
                                                     sort=False, observed=True)
-        count, distinct = grouped["rows"].sum(), grouped["key"].nunique(dropna=True)
+        # one row per key combination and key (combined): a group's present keys are its distinct ones
+        count, distinct = grouped["rows"].sum(), grouped["key"].count()
         value = (count / distinct).where(distinct > 0)
         return _finish(count.to_frame(), value, count, count, distinct)
 
@@ -660,12 +642,6 @@ class Snapshot(Measure):
             return self.opened.notna() & self.closed.isna()
         return (self.opened < self.at).fillna(False) & (self.closed.isna() | (self.closed >= self.at))
 
-    def overall(self) -> Figure:
-        return Count(self._mask()).overall()
-
-    def table(self, keys: list["pd.Series"]) -> "pd.DataFrame":
-        return Count(self._mask()).table(keys)
-
     def behind(self, direction: str, threshold: float | None) -> tuple["pd.Series", "pd.Series | None"]:
         return self._mask(), None  # the records still open
 
@@ -673,35 +649,9 @@ class Snapshot(Measure):
         return Figure(value=0.0, n=0)
 
     def table_at(self, keys: list["pd.Series"], ends: Any) -> "pd.DataFrame":
-        """Open at each of the sorted period ``ends`` (UTC): index = keys + period position."""
-        import numpy as np
-        import pandas as pd
-
-        periods = len(ends)
-        end_ns = np.asarray(ends.as_unit("ns").asi8)
-
-        def bucket(times: "pd.Series") -> np.ndarray:
-            """First period whose end is after the time; ``periods`` when none (or no time)."""
-            ns = times.dt.tz_convert("UTC").astype("datetime64[ns, UTC]").array.asi8
-            out = np.searchsorted(end_ns, ns, side="right")
-            out[times.isna().to_numpy()] = periods
-            return out
-
-        frame = pd.DataFrame({"opened": bucket(self.opened), "closed": bucket(self.closed)},
-                             index=self.opened.index)
-        key_list = keys or [pd.Series(0, index=frame.index)]
-        columns = pd.RangeIndex(periods)
-
-        def cumulative(column: str) -> "pd.DataFrame":
-            counts = _groupby(frame, [*key_list, frame[column].rename("_p")]).size()
-            return counts.unstack(-1, fill_value=0).reindex(columns=columns, fill_value=0).cumsum(axis=1)
-
-        opened = cumulative("opened")
-        open_at_end = opened - cumulative("closed").reindex(index=opened.index, fill_value=0)
-        long = open_at_end.stack()
-        if not keys:
-            long = long.droplevel(0)
-        return _finish(long.to_frame(), long, long)
+        """Open at each of the sorted period ``ends`` (UTC): index = keys + period position —
+        ``finish_at(partial_at(keys, ends), names, len(ends))``, the single partial uncombined."""
+        return self.finished_at(self.partial_at(keys, ends), [k.name for k in keys], len(ends))
 
     def partial(self, keys: list["pd.Series"]) -> "pd.DataFrame":
         """Open at ``at``: the partial of a count (columns keys, c)."""
@@ -710,8 +660,8 @@ class Snapshot(Measure):
     def combine(self, partials: "pd.DataFrame") -> "pd.DataFrame":
         return _combine_sums(partials, ["c"])
 
-    def finish(self, partials: "pd.DataFrame", names: list[str]) -> "pd.DataFrame":
-        return Count(self.opened.iloc[:0].notna()).finish(partials, names)
+    def finished(self, combined: "pd.DataFrame", names: list[str]) -> "pd.DataFrame":
+        return Count(self.opened.iloc[:0].notna()).finished(combined, names)
 
     def figure(self, partials: "pd.DataFrame") -> Figure:
         return Count(self.opened.iloc[:0].notna()).figure(partials)
@@ -745,9 +695,12 @@ class Snapshot(Measure):
     def finish_at(self, partials: "pd.DataFrame", names: list[str], periods: int) -> "pd.DataFrame":
         """The table of ``table_at(keys, ends)`` (``periods`` = len(ends)) from concatenated
         partials of ``partial_at(keys, ends)``."""
+        return self.finished_at(self.combine_at(partials), names, periods)
+
+    def finished_at(self, combined: "pd.DataFrame", names: list[str], periods: int) -> "pd.DataFrame":
+        """:meth:`finish_at` of partials combined already."""
         import pandas as pd
 
-        combined = self.combine_at(partials)
         keys = _key_columns(combined)
         columns = pd.RangeIndex(periods)
 
@@ -814,44 +767,23 @@ class PerSpan(Measure):
             return self.window.start, self.window.end
         return period_span(self.frames or {}, self.window) if self.window is not None else None
 
-    def overall(self) -> Figure:
-        count = int(_flag(self.mask).sum())
-        span = self._span()
-        if count == 0 or span is None:
-            return Figure(value=None, n=count, note=f"no {self.of}")
-        cost = self.amount * cost_units(span[0], span[1], self.per, self.tz)
-        return Figure(value=cost / count, n=count, numerator=cost, denominator=float(count))
-
     def missing_note(self, grouped: bool) -> str | None:
         return "a desk-wide cost is not broken down by group" if grouped else self.empty().note
 
     def behind(self, direction: str, threshold: float | None) -> tuple["pd.Series", "pd.Series | None"]:
         return _flag(self.mask), None
 
-    def table(self, keys: list["pd.Series"]) -> "pd.DataFrame":
-        import pandas as pd
-
-        counts = _groupby(_flag(self.mask).to_frame("c"), keys).sum()["c"]
-        if len(keys) == 1 and keys[0].name == "period" and self.periods is not None:
-            p = self.periods
-            cost_of = pd.Series([self.amount * cost_units(a, b, self.per, self.tz) for a, b in zip(p.starts, p.ends)])
-            cost = counts.index.to_series().map(cost_of).astype("float64")
-            value = (cost / counts).where(counts > 0)
-            return _finish(counts.to_frame(), value, counts, cost.where(counts > 0), counts.where(counts > 0))
-        nothing = counts.astype("float64") * float("nan")
-        return _finish(counts.to_frame(), nothing, counts, nothing, nothing)
-
     def partial(self, keys: list["pd.Series"]) -> "pd.DataFrame":
         """Columns: keys, c (records in the mask); the cost comes from the span when finishing."""
-        return _grouped_sums(_flag(self.mask).to_frame("c"), keys)
+        return _grouped_sums({"c": _flag(self.mask)}, keys)
 
     def combine(self, partials: "pd.DataFrame") -> "pd.DataFrame":
         return _combine_sums(partials, ["c"])
 
-    def finish(self, partials: "pd.DataFrame", names: list[str]) -> "pd.DataFrame":
+    def finished(self, combined: "pd.DataFrame", names: list[str]) -> "pd.DataFrame":
         import pandas as pd
 
-        counts = _indexed(self.combine(partials), names)["c"]
+        counts = _indexed(combined, names)["c"]
         if names == ["period"] and self.periods is not None:
             p = self.periods
             cost_of = pd.Series([self.amount * cost_units(a, b, self.per, self.tz) for a, b in zip(p.starts, p.ends)])
@@ -888,37 +820,10 @@ class IntervalShare(Measure):
         den = _flag(self.denominator)
         return pd.DataFrame({"num": _flag(self.numerator) & den, "den": den, "interval": self.interval})
 
-    def _met(self, keys: list["pd.Series"]) -> "pd.DataFrame":
-        parts = self._parts()
-        names = [f"_k{i}" for i in range(len(keys))]
-        frame = parts.assign(**{n: k.to_numpy() for n, k in zip(names, keys)})
-        sums = frame.groupby([*names, "interval"], dropna=False, sort=False, observed=True)[["num", "den"]].sum()
-        sums = sums[sums["den"] > 0]
-        return sums.assign(met=(sums["num"] / sums["den"]) >= self.goal)
-
-    def overall(self) -> Figure:
-        met = self._met([])
-        n = len(met)
-        if n == 0:
-            return Figure(value=None, n=0, note=f"no {self.of}")
-        hit = int(met["met"].sum())
-        return Figure(value=hit / n, n=n, numerator=float(hit), denominator=float(n))
-
-    def table(self, keys: list["pd.Series"]) -> "pd.DataFrame":
-        met = self._met(keys)
-        levels = list(range(len(keys)))
-        grouped = met["met"].groupby(level=levels, dropna=False, sort=False, observed=True)
-        hit, n = grouped.sum().astype("int64"), grouped.size()
-        if len(keys) == 1:
-            hit.index = hit.index.rename("_k0")
-            n.index = n.index.rename("_k0")
-        value = (hit / n).where(n > 0)
-        return _finish(n.to_frame("n"), value, n, hit, n)
-
     def behind(self, direction: str, threshold: float | None) -> tuple["pd.Series", "pd.Series | None"]:
         """The rows of the intervals that missed the goal."""
-        met = self._met([])
-        missed = set(met.index[~met["met"]])
+        met = self._met(self.partial([]))
+        missed = set(met["interval"][~met["met"]])
         return self.interval.isin(missed) & _flag(self.denominator), None
 
     def partial(self, keys: list["pd.Series"]) -> "pd.DataFrame":
@@ -932,13 +837,13 @@ class IntervalShare(Measure):
     def combine(self, partials: "pd.DataFrame") -> "pd.DataFrame":
         return _combine_sums(partials, ["num", "den"], extra=("interval",))
 
-    def _met_of(self, partials: "pd.DataFrame") -> "pd.DataFrame":
-        sums = self.combine(partials)
-        sums = sums[sums["den"] > 0]
+    def _met(self, combined: "pd.DataFrame") -> "pd.DataFrame":
+        """Combined partials: the intervals with a denominator, and whether each met the goal."""
+        sums = combined[combined["den"] > 0]
         return sums.assign(met=(sums["num"] / sums["den"]) >= self.goal)
 
-    def finish(self, partials: "pd.DataFrame", names: list[str]) -> "pd.DataFrame":
-        met = _indexed(self._met_of(partials).drop(columns="interval"), names)
+    def finished(self, combined: "pd.DataFrame", names: list[str]) -> "pd.DataFrame":
+        met = _indexed(self._met(combined).drop(columns="interval"), names)
         grouped = met["met"].groupby(level=list(range(len(names))), dropna=False, sort=False, observed=True)
         hit, n = grouped.sum().astype("int64"), grouped.size()
         if len(names) == 1:
@@ -948,7 +853,7 @@ class IntervalShare(Measure):
         return _finish(n.to_frame("n"), value, n, hit, n)
 
     def figure(self, partials: "pd.DataFrame") -> Figure:
-        met = self._met_of(partials)
+        met = self._met(self.combine(partials))
         n = len(met)
         if n == 0:
             return Figure(value=None, n=0, note=f"no {self.of}")
