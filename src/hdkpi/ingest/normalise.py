@@ -72,6 +72,28 @@ def detect_kind(header: list[str], mapping: dict[str, str]) -> str | None:
     return None
 
 
+def looks_like_data(header: list[str]) -> bool:
+    """A header whose names are mostly dates or numbers is the first record of a headerless file."""
+    datelike = re.compile(r"^\d{1,4}[-/.:]\d{1,2}|^[+-]?\d+(\.\d+)?$")
+    names = [h for h in header if h]
+    return bool(names) and sum(bool(datelike.match(h)) for h in names) >= max(1, len(names) // 3)
+
+
+def unknown_layout(path: str, header: list[str]) -> InputError:
+    """The error for a file no preset recognises and whose kind no canonical column tells (either engine):
+    a headerless file is said so; otherwise the columns seen and the ways out."""
+    seen = ", ".join(h if len(h) <= 40 else h[:37] + "…" for h in header[:20])
+    if len(header) > 20:
+        seen += f", … ({len(header)} columns)"
+    if looks_like_data(header):
+        return InputError("the first line looks like data, not a header (dates or numbers where column names "
+                          f"should be: {seen}); export the file with its header line", path=path, line=1)
+    return InputError(
+        "unknown layout: no preset recognises it and it has no offered_at (calls), ticket_id + created_at "
+        f"(tickets) or responded_at (surveys) column; columns seen: {seen}; "
+        "use --preset NAME (hdkpi inspect lists them) or --map FIELD=COLUMN, or force --kind", path=path)
+
+
 def kind_from_header(header: list[str], mapping_for: "Callable[[str | None], dict[str, str]]") -> str | None:
     """A file's kind from its columns, on either engine: with the map of all kinds (``mapping_for(None)``),
     else the first kind that its own map (a per-kind columns section) makes the header name."""

@@ -175,7 +175,7 @@ def open_inputs(paths: list[str], *, kind: str | None = None, mapping_for: Any =
     ``columns``) with the pandas engine, as a list of Datasets; without it survey files are refused.
     """
     _require_dask()
-    from ..ingest.normalise import kind_from_header
+    from ..ingest.normalise import kind_from_header, unknown_layout
 
     blocksize = _blocksize(blocksize)
     mapping_for = mapping_for or (lambda k: {})
@@ -190,9 +190,7 @@ def open_inputs(paths: list[str], *, kind: str | None = None, mapping_for: Any =
         chosen = _preset(path, header, head, preset)
         found = kind or chosen.kind or kind_from_header(header, mapping_for)
         if found is None:
-            raise InputError("unknown layout: it has no offered_at (calls), ticket_id + created_at (tickets) or "
-                             f"responded_at (surveys) column; columns seen: {', '.join(header[:20])}; use --map "
-                             "FIELD=COLUMN or force --kind", path=path)
+            raise unknown_layout(path, header)
         if found == "surveys":
             survey_paths.append(path)
             continue

@@ -148,18 +148,9 @@ def load_datasets(options: RunOptions, targets: "TargetsFile | None") -> list["D
         headers.append(raw.header)
         kind = options.kind or preset.kind or kind_of(table.header, options, targets)
         if kind is None:
-            from ..errors import InputError
+            from ..ingest.normalise import unknown_layout
 
-            seen = ", ".join(h if len(h) <= 40 else h[:37] + "…" for h in raw.header[:20])
-            if len(raw.header) > 20:
-                seen += f", … ({len(raw.header)} columns)"
-            if looks_like_data(raw.header):
-                raise InputError("the first line looks like data, not a header (dates or numbers where column names "
-                                 f"should be: {seen}); export the file with its header line", path=path, line=1)
-            raise InputError(
-                "unknown layout: no preset recognises it and it has no offered_at (calls), ticket_id + created_at "
-                f"(tickets) or responded_at (surveys) column; columns seen: {seen}; "
-                "use --preset NAME (hdkpi inspect lists them) or --map FIELD=COLUMN, or force --kind", path=path)
+            raise unknown_layout(path, raw.header)
         dataset = normalise(table, kind=kind, mapping=preset.unmapped(file_mapping(kind, targets, options.mapping)),
                             tz=options.tz)
         account_preset(dataset, preset, converted)
@@ -195,13 +186,6 @@ def kind_of(header: list[str], options: RunOptions, targets: "TargetsFile | None
     from ..ingest.normalise import kind_from_header
 
     return options.kind or kind_from_header(header, lambda kind: file_mapping(kind, targets, options.mapping))
-
-
-def looks_like_data(header: list[str]) -> bool:
-    """A header whose names are mostly dates or numbers is the first record of a headerless file."""
-    datelike = re.compile(r"^\d{1,4}[-/.:]\d{1,2}|^[+-]?\d+(\.\d+)?$")
-    names = [h for h in header if h]
-    return bool(names) and sum(bool(datelike.match(h)) for h in names) >= max(1, len(names) // 3)
 
 
 def rejected_rows(path: str, raw: "RawTable", table: "RawTable", dataset: "Dataset", converted: Any) -> "pd.DataFrame":
