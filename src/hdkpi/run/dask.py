@@ -1241,7 +1241,6 @@ def run(options: Any, *, scheduler: str | None = None, blocksize: int | str | No
     """pipeline.run on the dask engine: the same options, checks, KPI choice, evaluation and Report.
     ``client`` (a ``distributed.Client``) wins over ``scheduler``. Not available here: --compare,
     --details/show (no rows are kept on the client), the parsed-data cache."""
-    from types import SimpleNamespace
 
     from ..targets.evaluate import evaluate
     from .pipeline import (
@@ -1281,8 +1280,9 @@ def run(options: Any, *, scheduler: str | None = None, blocksize: int | str | No
     frames = inputs.frames()
     slicing = slicing_of(options, targets, settings, frames)
     refs = in_business_time(select_refs(options, registry, frames, targets, settings), targets, options.business)
-    described = [SimpleNamespace(kind=s.kind, summary=SimpleNamespace(preset=s.preset.name)) for s in inputs.sources]
-    refs = vendor_definitions(refs, described + list(inputs.survey_datasets), options.definitions)
+    read_with = [(s.kind, s.preset.name) for s in inputs.sources]
+    read_with += [(d.kind, d.summary.preset) for d in inputs.survey_datasets]
+    refs = vendor_definitions(refs, read_with, options.definitions)
     segments = segments_of(refs, targets, slicing)  # as pipeline.add_segments: judged per group
     specs = [JobSpec(tuple(refs), window, slicing), *[JobSpec((ref,), window, by) for ref, by in segments]]
     options.step(f"computing {len(refs)} KPIs on Dask")

@@ -403,9 +403,10 @@ def in_business_time(refs: list["KpiRef"], targets: "TargetsFile | None", everyw
     return [replace(ref, business=True) if everywhere or ref.name in wanted else ref for ref in refs]
 
 
-def vendor_definitions(refs: list["KpiRef"], datasets: list["Dataset"], wanted: str) -> list["KpiRef"]:
+def vendor_definitions(refs: list["KpiRef"], read_with: list[tuple[str, str]], wanted: str) -> list["KpiRef"]:
     """With ``--definitions vendor``, a KPI whose input was read with one vendor's preset takes that
-    vendor's formula where one is known (:mod:`hdkpi.kpis.vendor`); the method names it."""
+    vendor's formula where one is known (:mod:`hdkpi.kpis.vendor`); the method names it. ``read_with``:
+    (kind, preset name) of each input."""
     from dataclasses import replace
 
     from ..kpis.vendor import VENDOR_KPIS
@@ -415,8 +416,8 @@ def vendor_definitions(refs: list["KpiRef"], datasets: list["Dataset"], wanted: 
     if wanted != "vendor":
         raise UsageError(f"--definitions {wanted!r}: use standard or vendor")
     presets_by_kind: dict[str, set[str]] = {}
-    for d in datasets:
-        presets_by_kind.setdefault(d.kind, set()).add(d.summary.preset)
+    for kind, preset in read_with:
+        presets_by_kind.setdefault(kind, set()).add(preset)
     out = []
     for ref in refs:
         presets = presets_by_kind.get(ref.kpi.kind, set())
@@ -535,7 +536,7 @@ def run(options: RunOptions) -> Report:
     segment_dims = [t.by for t in targets.targets if t.by] if targets is not None else []
     encode_dimensions(frames, [*options.by, *segment_dims])
     refs = in_business_time(select_refs(options, registry, frames, targets, settings), targets, options.business)
-    refs = vendor_definitions(refs, datasets, options.definitions)
+    refs = vendor_definitions(refs, [(d.kind, d.summary.preset) for d in datasets], options.definitions)
     options.step(f"computing {len(refs)} KPIs")
     results = slice_results(refs, frames, settings, window, slicing, options.compare)
     if targets is not None:
