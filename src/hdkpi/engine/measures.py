@@ -565,28 +565,9 @@ class PerDistinct(Measure):
     keys: "pd.Series"
     of: str = "records"
 
-    # The two-phase path is exact (integer counts), but its partial groups by the keys and the
-    # distinct key together — a row per (group, agent) — where the one-pass table groups by the
-    # keys only and counts distinct keys in each: 1 M tickets, by team × day, 0.21 s against 0.12 s
-    # (overall 0.05 s against 0.02 s), +0.16 s on the whole run. So the one-pass overall/table stay.
-
-    def overall(self) -> Figure:
-        rows = _flag(self.mask)
-        count = int(rows.sum())
-        distinct = int(self.keys[rows].dropna().nunique())
-        if distinct == 0:
-            return Figure(value=None, n=count, numerator=float(count), denominator=0.0, note=f"no {self.of}")
-        return Figure(value=count / distinct, n=count, numerator=float(count), denominator=float(distinct))
-
-    def table(self, keys: list["pd.Series"]) -> "pd.DataFrame":
-        import pandas as pd
-
-        rows = _flag(self.mask)
-        parts = pd.DataFrame({"rows": rows, "key": self.keys.where(rows)})
-        grouped = _groupby(parts, keys)
-        count, distinct = grouped["rows"].sum(), grouped["key"].nunique(dropna=True)
-        value = (count / distinct).where(distinct > 0)
-        return _finish(count.to_frame(), value, count, count, distinct)
+    # One path, as every measure but Quantile's table: the partial is a row per (group, distinct key),
+    # exact (integer counts). It groups by one key more than a one-pass nunique would — 1 M tickets by
+    # team × day, 0.21 s against 0.12 s, about 2 % of the run — which buys one definition for both engines.
 
     def behind(self, direction: str, threshold: float | None) -> tuple["pd.Series", "pd.Series | None"]:
         return _flag(self.mask), None
