@@ -392,3 +392,28 @@ def test_engine_choice(client, exports) -> None:
     got = [(v.result.kpi, v.result.value) for v in
            run_with_engine(options, "dask", scheduler=client.scheduler.address, blocksize="0").verdicts]
     assert got == want
+
+
+def test_the_targets_files_history_records_a_dask_run(tmp_path) -> None:
+    """history: in the targets file is honoured on both engines: the Dask run is recorded too."""
+    import json
+    import sqlite3
+
+    from click.testing import CliRunner
+
+    from hdkpi.cli import cli
+
+    pytest.importorskip("dask.dataframe", reason="the dask engine needs Dask: pip install 'hdkpi[dask]'")
+    calls = tmp_path / "calls.csv"
+    calls.write_text("call_id,offered_at,answered_at,wait_seconds,outcome\n"
+                     "C1,2026-11-02T09:00:00Z,2026-11-02T09:00:10Z,10,answered\n"
+                     "C2,2026-11-03T09:00:00Z,2026-11-03T09:00:30Z,30,answered\n", encoding="utf-8")
+    targets = tmp_path / "targets.yaml"
+    targets.write_text('version: 1\nhistory: h.db\ntargets:\n  asa: "<= 20s"\n', encoding="utf-8")
+    done = CliRunner().invoke(cli, ["report", str(calls), "-t", str(targets), "--engine", "dask", "--scheduler",
+                                    "threads", "--every", "day", "--kpi", "asa", "-f", "json"])
+    assert done.exit_code == 0, done.output
+    assert [r["value"] for r in json.loads(done.stdout)["results"]] == [20.0, 10.0, 30.0]  # (10 + 30) / 2; per day
+    with sqlite3.connect(tmp_path / "h.db") as con:
+        stored = con.execute("SELECT period_start, value FROM records WHERE every = 'day' ORDER BY period_start")
+        assert [(p[:10], v) for p, v in stored] == [("2026-11-02", 10.0), ("2026-11-03", 30.0)]
