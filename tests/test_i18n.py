@@ -17,6 +17,8 @@ from hdkpi.engine.registry import builtin_registry
 from hdkpi.i18n import LANGUAGES, catalogue, kpi_title, translate
 from hdkpi.render.base import STATUS_LABELS
 
+from .conftest import ROOT
+
 OTHERS = [lang for lang in LANGUAGES if lang != "en"]
 #: the column headings render/table.py can print (headers())
 TABLE_HEADINGS = {"KPI", "Group", "Period", "Value", "n", "Basis", "Previous", "Change", "Target", "Status", "Note"}
@@ -209,3 +211,18 @@ def test_lang_translates_the_table_and_keeps_machine_formats_english(tmp_path):
     machine = runner.invoke(cli, ["check", str(calls), "-t", str(targets), "--lang", "fr", "-f", "json",
                                   "--kpi", "abandonment_rate"])
     assert json.loads(machine.stdout)["results"][0]["status"] == "fail"  # JSON stays English
+
+
+@pytest.mark.parametrize(("lang", "word"), [("en", "partial"), ("fr", "partielle"), ("es", "parcial"),
+                                            ("ru", "неполный"), ("vi", "một phần")])
+def test_a_partial_period_is_marked_in_the_language(lang, word):
+    """The table marks a period the data covers only in part, in the language asked for."""
+    from click.testing import CliRunner
+
+    from hdkpi.cli import cli
+
+    done = CliRunner().invoke(cli, ["report", str(ROOT / "examples" / "calls.csv"), "--kpi", "calls_offered",
+                                    "--every", "week", "--lang", lang])
+    assert done.exit_code == 0, done.output
+    # the calls end on Saturday 2026-11-21: the week of 11-16 lacks its Sunday
+    assert f"2026-11-16 ({word})" in done.stdout
