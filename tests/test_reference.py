@@ -123,8 +123,8 @@ def make_calls(rng: np.random.Generator, n: int = 2000) -> list[dict[str, str]]:
                      "answered_at": "", "ended_at": stamp(rng, later + 5), "wait_seconds": "5",
                      "talk_seconds": "", "hold_seconds": "", "acw_seconds": "", "agent": "",
                      "transferred": "", "resolved": ""})
-    # answered calls still going when the export was cut: no end and no talk/hold/acw (handle time unknown);
-    # chosen without the generator, so the draws of everything after stay as they were
+    # answered calls with no end and no talk/hold/acw (§6: they count with 0 s in aht — nothing in a
+    # plain export says they were still going); chosen without the generator, so later draws stay as they were
     for row in [r for r in rows if r["outcome"] == "answered"][::97]:
         row.update(ended_at="", talk_seconds="", hold_seconds="", acw_seconds="")
     return rows
@@ -339,7 +339,6 @@ def mean(table: str, day: str, value: str) -> Ref:
 
 ANSWERED = "outcome = 'answered'"
 ABANDONED = "outcome = 'abandoned'"
-IN_PROGRESS = "(unended AND talk IS NULL AND hold IS NULL AND acw IS NULL)"  # answered, no end, no handle part
 SHORT = f"({ABANDONED} AND COALESCE(wait < :short, 0))"  # §6: short abandon = wait < short_abandon, strict
 RESOLVED = "resolved IS NOT NULL"  # §6: resolved means resolved_at is set
 
@@ -366,13 +365,12 @@ def call_refs(formula: str = "offered", threshold: float = T) -> dict[str, Ref]:
         "avg_wait_time": mean("calls", "day", "wait"),  # §6: all offered calls (that have a wait)
         "avg_abandon_time": mean("calls", "day", f"CASE WHEN {ABANDONED} AND NOT {SHORT} THEN wait END"),
         "max_wait": Ref("max", "calls", "day", ("wait",)),
-        # §6: an answered call's missing talk/hold/acw count as 0 s — unless it has no end either (in progress
-        # when exported: handle time unknown, left out; docs/readings.md)
-        "aht": mean("calls", "day", f"CASE WHEN {ANSWERED} AND NOT {IN_PROGRESS} "
-                                    "THEN COALESCE(talk, 0) + COALESCE(hold, 0) + COALESCE(acw, 0) END"),
+        # §6: an answered call's missing talk/hold/acw count as 0 s (also with no end: a plain export has no
+        # in_progress field, which only the telephony presets set)
+        "aht": mean("calls", "day",
+                    f"CASE WHEN {ANSWERED} THEN COALESCE(talk, 0) + COALESCE(hold, 0) + COALESCE(acw, 0) END"),
         "avg_talk_time": mean("calls", "day", f"CASE WHEN {ANSWERED} THEN talk END"),  # §6: only with a talk value
-        "transfer_rate": share("calls", "day", "transferred = 1",
-                               f"{ANSWERED} AND NOT ({IN_PROGRESS} AND transferred IS NULL)"),
+        "transfer_rate": share("calls", "day", "transferred = 1", ANSWERED),
         # explicit flag: answered calls resolved ÷ answered calls with a flag
         "call_fcr": share("calls", "day", "resolved = 1", f"{ANSWERED} AND resolved IS NOT NULL"),
     }
@@ -614,7 +612,8 @@ EDGES = {  # each query counts rows of one edge the spec decides; the data must 
     "empty wait, derived": "SELECT COUNT(*) FROM calls_raw WHERE wait_seconds IS NULL AND ended_at IS NOT NULL",
     "unknown wait": "SELECT COUNT(*) FROM calls WHERE wait IS NULL",
     "empty outcome, derived": "SELECT COUNT(*) FROM calls_raw WHERE outcome IS NULL",
-    "answered, in progress when exported": f"SELECT COUNT(*) FROM calls WHERE {ANSWERED} AND {IN_PROGRESS}",
+    "answered, no end, no handle part (0 s, §6)": f"SELECT COUNT(*) FROM calls WHERE {ANSWERED} AND unended "
+                                                   "AND talk IS NULL AND hold IS NULL AND acw IS NULL",
     "empty queue": "SELECT COUNT(*) FROM calls WHERE grp IS NULL",
     "offset other than UTC": "SELECT COUNT(*) FROM calls_raw WHERE offered_at LIKE '%-05:00'",
     "repeat call at the same instant": "SELECT COUNT(*) FROM calls a JOIN calls b ON a.caller_id = b.caller_id "

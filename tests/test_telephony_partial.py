@@ -268,7 +268,9 @@ def test_cdr_cell_that_is_not_a_number_still_refuses_its_row(tmp_path):
 
 # -- the rule itself, on any calls file ---------------------------------------------------------------------
 
-def test_answered_call_with_no_end_and_no_handle_part_is_left_out_of_aht(tmp_path):
+def test_a_plain_file_keeps_the_spec_reading_of_aht(tmp_path):
+    """Without an in_progress field nothing says a call had not ended: KPI_SPEC §6 holds, an answered call
+    with no talk/hold/acw counts with 0 s, whether or not it has an end."""
     frames = {"calls": load_csv(tmp_path, """\
         call_id,offered_at,outcome,wait_seconds,ended_at,talk_seconds,hold_seconds,transferred
         1,2026-11-02T08:00:00Z,answered,10,2026-11-02T08:02:10Z,100,20,true
@@ -277,9 +279,24 @@ def test_answered_call_with_no_end_and_no_handle_part_is_left_out_of_aht(tmp_pat
         4,2026-11-02T08:03:00Z,answered,5,,60,,
         5,2026-11-02T08:04:00Z,abandoned,40,2026-11-02T08:04:40Z,,,
         """, kind="calls").frame}
-    # 2: no end, no talk/hold/acw → in progress, handle time unknown: left out.
-    # 3: ended with no part → 0 s (§6). 4: no end but a talk time → handle known (60 s).
-    # aht = (120 + 0 + 60) / 3 = 60
+    # aht = (120 + 0 + 0 + 60) / 4 = 45; transfer_rate = 1 / 4 (empty flags: not transferred)
+    result = kpi_result(frames, "aht")
+    assert (result.value, result.n) == (45, 4)
+    share = kpi_result(frames, "transfer_rate")
+    assert (share.numerator, share.denominator) == (1, 4)
+
+
+def test_a_call_marked_in_progress_is_left_out_of_aht(tmp_path):
+    frames = {"calls": load_csv(tmp_path, """\
+        call_id,offered_at,outcome,wait_seconds,ended_at,talk_seconds,hold_seconds,transferred,in_progress
+        1,2026-11-02T08:00:00Z,answered,10,2026-11-02T08:02:10Z,100,20,true,
+        2,2026-11-02T08:01:00Z,answered,20,,,,,true
+        3,2026-11-02T08:02:00Z,answered,30,2026-11-02T08:02:30Z,,,false,false
+        4,2026-11-02T08:03:00Z,answered,5,,60,,,
+        5,2026-11-02T08:04:00Z,abandoned,40,2026-11-02T08:04:40Z,,,,
+        """, kind="calls").frame}
+    # 2: in progress when exported, handle time unknown: left out. 3: ended with no part → 0 s (§6).
+    # 4: no end but not marked: its talk time counts (60 s). aht = (120 + 0 + 60) / 3 = 60
     result = kpi_result(frames, "aht")
     assert (result.value, result.n) == (60, 3)
     assert kpi_result(frames, "calls_answered").value == 4  # counts are not touched
@@ -294,10 +311,10 @@ def test_staffing_aht_leaves_out_calls_in_progress(tmp_path):
     from hdkpi.wfm.staffing import StaffingOptions, staffing_table
 
     calls = load_csv(tmp_path, """\
-        call_id,offered_at,outcome,wait_seconds,ended_at,talk_seconds
-        1,2026-11-02T08:00:00Z,answered,10,2026-11-02T08:05:10Z,300
-        2,2026-11-02T08:10:00Z,answered,20,,
-        3,2026-11-02T08:20:00Z,abandoned,30,2026-11-02T08:20:30Z,
+        call_id,offered_at,outcome,wait_seconds,ended_at,talk_seconds,in_progress
+        1,2026-11-02T08:00:00Z,answered,10,2026-11-02T08:05:10Z,300,
+        2,2026-11-02T08:10:00Z,answered,20,,,true
+        3,2026-11-02T08:20:00Z,abandoned,30,2026-11-02T08:20:30Z,,
         """, kind="calls").frame
     cells, facts = staffing_table(calls, StaffingOptions(per="date"))
     # one 08:00–08:30 interval: 3 calls offered, 2 answered; AHT over the one call with a known handle

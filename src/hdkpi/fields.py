@@ -34,6 +34,8 @@ CALLS: tuple[Field, ...] = (
     Field("caller_id", "str"),
     Field("transferred", "bool"),
     Field("resolved", "bool", doc="explicit first-contact-resolution flag"),
+    Field("in_progress", "bool", doc="answered and still going when the export was cut (set by the telephony "
+                                     "presets): its handle time is unknown, so aht leaves it out"),
 )
 
 TICKETS: tuple[Field, ...] = (

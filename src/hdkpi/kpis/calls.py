@@ -153,25 +153,22 @@ HANDLE_PARTS = ("talk_seconds", "hold_seconds", "acw_seconds")
 
 
 def in_progress(calls: "pd.DataFrame") -> "pd.Series":
-    """Answered calls still going when the export was cut: no end (``ended_at`` empty in a file that has
-    ``ended_at``) and none of talk/hold/acw. They were offered and answered, with a known wait; only their
-    handle time is unknown — not 0 s — so the KPIs over handle time (and whether they were transferred,
-    when the flag is empty) leave them out. Without an ``ended_at`` column nothing says a call had not
-    ended, and the §6 reading holds: an answered call with no part counts with 0 s."""
+    """Answered calls still going when the export was cut, as the input says (``in_progress``: set by
+    the telephony presets — a queue_log call CONNECTed and not ended, a Connect contact without its
+    disconnect, a CDR row answered with neither end nor billsec — or given by the export). They were
+    offered and answered, with a known wait; only their handle time is unknown — not 0 s — so the KPIs
+    over handle time (and whether they were transferred, when the flag is empty) leave them out.
+    Without the field, KPI_SPEC §6 holds: an answered call with no talk/hold/acw counts with 0 s."""
     ans = answered(calls)
-    if "ended_at" not in calls:
+    if "in_progress" not in calls:
         return ans & False
-    unended = ans & calls["ended_at"].isna()
-    for part in HANDLE_PARTS:
-        if part in calls:
-            unended &= calls[part].isna()
-    return unended
+    return ans & calls["in_progress"].fillna(False).astype(bool)
 
 
 @kpi("aht", title="Average handle time", kind="calls", unit="seconds", direction="lower",
      anchor="offered_at", needs=("outcome",),
-     definition="Mean talk + hold + acw over answered calls; a missing part counts as 0 s. A call with no "
-                "part and no end (in progress when exported: handle time unknown) is left out.")
+     definition="Mean talk + hold + acw over answered calls; a missing part counts as 0 s. A call in_progress "
+                "when exported (handle time unknown) is left out.")
 def aht(calls: "pd.DataFrame", ctx: KpiContext) -> Mean:
     parts = [p for p in HANDLE_PARTS if p in calls]
     if not parts:

@@ -369,6 +369,7 @@ def _convert_queue_log(raw: "RawTable") -> Converted:
         "queue": seg["queue"].mask(seg["queue"].eq("")),
         "caller_id": first("ENTERQUEUE", "data2"),
         "transferred": transferred,
+        "in_progress": in_progress.map({True: "true", False: ""}),
         "callid": seg["callid"],
         "end_event": seg["end_event"],
     }).loc[used.index].set_axis(used["line"].to_numpy()).sort_index().astype("str")
@@ -410,6 +411,7 @@ def _convert_queue_log(raw: "RawTable") -> Converted:
         "queue": "queue field",
         "caller_id": "ENTERQUEUE callerid (data2)",
         "transferred": "ended by TRANSFER/BLINDTRANSFER/ATTENDEDTRANSFER",
+        "in_progress": "CONNECTed and not ended when the log ends (handle time unknown)",
     }
     table = RawTable(path=raw.path, frame=frame, header=list(frame.columns), delimiter=raw.delimiter)
     caveats = {CAVEAT_IN_PROGRESS: pd.Index(seg.loc[in_progress, "line"].to_numpy())}
@@ -461,6 +463,7 @@ def _convert_cdr(raw: "RawTable", tz: str = "UTC") -> Converted:
         "agent": cdr["dstchannel"].str.replace(r"-[0-9a-fA-F]+(;\d)?$", "", regex=True),
         "queue": cdr["dst"],
         "caller_id": cdr["src"],
+        "in_progress": unended.map({True: "true", False: ""}),
     }
     if "uniqueid" in cdr:
         out = {"call_id": cdr["uniqueid"], **out}
@@ -474,6 +477,7 @@ def _convert_cdr(raw: "RawTable", tz: str = "UTC") -> Converted:
         "talk_seconds": "billsec (without it, end − answer)",
         "outcome": "ANSWERED → answered (VoiceMail → other); NO ANSWER → abandoned; BUSY/FAILED/CONGESTION → other",
         "agent": "dstchannel without its unique suffix", "queue": "dst", "caller_id": "src",
+        "in_progress": "ANSWERED with neither end nor billsec (handle time unknown)",
     }
     counts = {"cdr_rows": len(cdr), "voicemail": int((answered & voicemail).sum())}
     table = RawTable(path=raw.path, frame=frame, header=list(frame.columns), delimiter=raw.delimiter)

@@ -444,6 +444,7 @@ class ConnectPreset(Preset):
             "caller_id": first["caller"].to_numpy(),
             "transferred": transferred.map({True: "true", False: "false"}).mask(in_progress & ~transferred)
             .to_numpy(),
+            "in_progress": in_progress.map({True: "true", False: ""}).to_numpy(),
             "channel": first["channel"].to_numpy(),
             "queue_segments": grouped.size().reindex(chains).astype("str").to_numpy(),
         }, index=pd.Index(first["_row"].to_numpy())).astype("str")
@@ -517,6 +518,7 @@ class ConnectQueuesPreset(ConnectPreset):
             "queue": segments["queue"],
             "caller_id": segments["caller"],
             "transferred": transferred.map({True: "true", False: "false"}).mask(in_progress & ~transferred),
+            "in_progress": in_progress.map({True: "true", False: ""}),
             "channel": segments["channel"],
             "initiation_method": segments["method"],
             "chain": segments["chain"],
