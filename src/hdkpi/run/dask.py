@@ -273,15 +273,11 @@ def _peek(path: str) -> tuple[str, list[str], str, str, str | None, str, bytes]:
 
 def _preset(path: str, header: list[str], head: str, wanted: str | None) -> Any:
     """The file's preset; only presets that convert row by row can run per block."""
-    from ..ingest.presets import detect_preset, get_preset
+    from ..ingest.presets import choose_preset
     from ..ingest.presets.base import GenericPreset
     from ..ingest.presets.mapping import MappingPreset
 
-    if wanted:
-        chosen = get_preset(wanted)
-    else:
-        chosen, _ = detect_preset(header, head)
-        chosen = chosen or get_preset("generic")
+    chosen, _ = choose_preset(wanted, header, head)
     if not isinstance(chosen, (GenericPreset, MappingPreset)):
         raise UsageError(f"{path}: the {chosen.name} preset combines rows of a record (events, legs); --engine "
                          "dask converts block by block and cannot. Use --engine pandas, or convert the export "

@@ -213,18 +213,16 @@ def rejected_rows(path: str, raw: "RawTable", table: "RawTable", dataset: "Datas
 def read_with_preset(path: str, wanted: str | None) -> tuple[Any, "RawTable"]:
     """The preset for a file (given, else detected from its first lines, else generic) and the file as read."""
     from ..ingest.load import peek, read_table
-    from ..ingest.presets import detect_preset, get_preset
+    from ..ingest.presets import choose_preset
 
     if wanted:
-        preset = get_preset(wanted)
+        preset, _ = choose_preset(wanted, [], "")
         return preset, preset.read(path)
     head = peek(path)
     first = head.splitlines()[0] if head.strip() else ""
     header = [h.strip() for h in re.split(r"[,;\t|]", first)]
-    preset, _ = detect_preset(header, head)
-    if preset is not None:
-        return preset, preset.read(path)
-    return get_preset("generic"), read_table(path)
+    preset, chosen = choose_preset(None, header, head)
+    return preset, preset.read(path) if chosen else read_table(path)
 
 
 def encode_dimensions(frames: dict[str, "pd.DataFrame"], dims: list[str]) -> None:

@@ -15,6 +15,6 @@ rules.
 from __future__ import annotations
 
 from .base import Converted, Preset
-from .catalogue import builtin_presets, detect_preset, get_preset
+from .catalogue import builtin_presets, choose_preset, detect_preset, get_preset
 
-__all__ = ["Converted", "Preset", "builtin_presets", "detect_preset", "get_preset"]
+__all__ = ["Converted", "Preset", "builtin_presets", "choose_preset", "detect_preset", "get_preset"]

@@ -50,3 +50,13 @@ def detect_preset(header: list[str], head: str) -> tuple[Preset | None, int]:
         if score > best_score:
             best, best_score = preset, score
     return best, best_score
+
+
+def choose_preset(wanted: str | None, header: list[str], head: str) -> tuple[Preset, bool]:
+    """The preset a file is read with, on either engine: the one named (``--preset``, the targets file's
+    ``preset:``), else the best detected from the header and first lines, else generic; and whether it
+    was named or detected (False: generic by default, read as plain canonical columns)."""
+    if wanted:
+        return get_preset(wanted), True
+    detected, _ = detect_preset(header, head)
+    return (detected, True) if detected is not None else (get_preset("generic"), False)
