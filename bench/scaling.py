@@ -61,7 +61,7 @@ def input_file(directory: Path, rows: int, groups: int, seed: int) -> str:
 def measure_file(path: str, shapes: list[tuple[str, str | None]], kpis: list[str], repeat: int) -> list[tuple]:
     """The three timings of every shape on one input: (groups, shape, results, 6 times, cells)."""
     from hdkpi.engine.registry import KpiContext
-    from hdkpi.engine.slicing import Slicing, make_periods, period_span
+    from hdkpi.engine.slicing import Slicing, make_periods, period_span, periods_of
     from hdkpi.ingest.load import read_table
     from hdkpi.ingest.normalise import normalise
     from hdkpi.run.pipeline import (
@@ -94,7 +94,8 @@ def measure_file(path: str, shapes: list[tuple[str, str | None]], kpis: list[str
             return len(run(options).verdicts)
 
         def compute(refs=refs, settings=settings, window=window, slicing=slicing) -> int:
-            return len(slice_results(refs, frames, settings, window, slicing, None))
+            return len(slice_results(refs, frames, settings, window, slicing, None,
+                                     periods_of(frames, window, slicing)))
 
         def groupby_only(refs=refs, settings=settings, window=window, periods=periods) -> int:
             """Each KPI function once, then its measure's one groupby pass (no Result objects)."""

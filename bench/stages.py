@@ -53,7 +53,7 @@ def main(argv: list[str] | None = None) -> int:
         import pandas  # noqa: F401
         import pyarrow.csv  # noqa: F401
 
-        from hdkpi.engine.slicing import Slicing, week_start_number
+        from hdkpi.engine.slicing import Slicing, periods_of, week_start_number
         from hdkpi.ingest.fastread import read_typed
         from hdkpi.ingest.load import read_table
         from hdkpi.ingest.normalise import normalise
@@ -97,7 +97,7 @@ def main(argv: list[str] | None = None) -> int:
             window = resolve_window(options)
             slicing = Slicing(by=tuple(by), every=every, tz="UTC", week_start=week_start_number(settings["week_start"]))
             refs = select_refs(options, registry, shaped, None)
-            results = slice_results(refs, shaped, settings, window, slicing, None)
+            results = slice_results(refs, shaped, settings, window, slicing, None, periods_of(shaped, window, slicing))
         with timer.stage(shape, "evaluate (targets)"):
             verdicts = evaluate(results, [], settings)
         report = Report(verdicts=verdicts, inputs=[dataset.summary], settings=settings, period_from=None,

@@ -290,12 +290,11 @@ def resolve_window(options: RunOptions) -> "Window":
 
 
 def slice_results(refs: list["KpiRef"], frames: dict[str, "pd.DataFrame"], settings: dict[str, Any],
-                  window: "Window", slicing: "Slicing", compare: str | None) -> list["Result"]:
-    """Compute every KPI over the window, broken down; with ``compare`` attach the preceding period."""
+                  window: "Window", slicing: "Slicing", compare: str | None, periods: Any) -> list["Result"]:
+    """Compute every KPI over the window, broken down (``periods``: the run's --every periods, from
+    :func:`hdkpi.engine.slicing.periods_of`); with ``compare`` attach the preceding period."""
     from ..engine.compute import compute
-    from ..engine.slicing import periods_of
 
-    periods = periods_of(frames, window, slicing)
     results = compute(refs, frames, settings, window, slicing, periods)
     from ..engine.coverage import claimed  # earlier spans are outside the data as the report's window sees it
 
@@ -438,13 +437,12 @@ def annotate(results: list["Result"], options: RunOptions, settings: dict[str, A
 
 
 def recall_history(results: list["Result"], options: RunOptions, settings: dict[str, Any], window: "Window",
-                   slicing: "Slicing", frames: dict[str, "pd.DataFrame"]) -> None:
+                   slicing: "Slicing", frames: dict[str, "pd.DataFrame"], periods: Any) -> None:
     """annotate(), with the history store (when there is one) filling comparisons the input cannot give
     and lengthening each series for the anomaly rule: hdkpi.history.records."""
-    from ..engine.slicing import periods_of
     from ..history.records import recall_for
 
-    recall = recall_for(options.history, results, window, slicing, periods_of(frames, window, slicing), frames)
+    recall = recall_for(options.history, results, window, slicing, periods, frames)
     if recall is None and options.compare == "baseline":
         raise UsageError("--compare baseline takes the baseline from --baseline FILE or from the history "
                          "(--history FILE, with earlier runs in it)")
@@ -536,17 +534,19 @@ def run(options: RunOptions) -> Report:
     refs = in_business_time(select_refs(options, registry, frames, targets, settings), targets, options.business)
     refs = vendor_definitions(refs, [(d.kind, d.summary.preset) for d in datasets], options.definitions)
     options.step(f"computing {len(refs)} KPIs")
-    results = slice_results(refs, frames, settings, window, slicing, options.compare)
+    from ..engine.slicing import periods_of
+
+    periods = periods_of(frames, window, slicing)  # once: the results, the history and `show` use the same ones
+    results = slice_results(refs, frames, settings, window, slicing, options.compare, periods)
     if targets is not None:
         results = add_segments(results, refs, targets, frames, settings, window, slicing)
-    recall_history(results, options, settings, window, slicing, frames)
+    recall_history(results, options, settings, window, slicing, frames, periods)
     verdicts = evaluate(results, targets.targets if targets is not None else [], settings)
     report = report_of(plan, verdicts, [d.summary for d in datasets], slicing)
-    from ..engine.slicing import periods_of
     from .details import RunContext
 
     report.context = RunContext(refs=refs, frames=frames, settings=settings, window=window, slicing=slicing,
-                                periods=periods_of(frames, window, slicing),
+                                periods=periods,
                                 rejected=[d.rejected_rows for d in datasets if getattr(d, "rejected_rows", None)
                                           is not None])
     return report
