@@ -53,11 +53,12 @@ def main(argv: list[str] | None = None) -> int:
         import pandas  # noqa: F401
         import pyarrow.csv  # noqa: F401
 
+        from hdkpi.document import report_doc
         from hdkpi.engine.slicing import Slicing, periods_of, week_start_number
         from hdkpi.ingest.fastread import read_typed
         from hdkpi.ingest.load import read_table
         from hdkpi.ingest.normalise import normalise
-        from hdkpi.render.json import JsonFormatter, report_doc
+        from hdkpi.render.json import JsonFormatter
         from hdkpi.run.pipeline import (
             RunOptions,
             build_registry,
@@ -103,7 +104,7 @@ def main(argv: list[str] | None = None) -> int:
         report = Report(verdicts=verdicts, inputs=[dataset.summary], settings=settings, period_from=None,
                         period_to=None, generated_at=None, targets_path=None, command="report", strict=False,
                         by=slicing.by, every=every, compare=None, tz="UTC")
-        with timer.stage(shape, "JSON document (render.json.report_doc)"):
+        with timer.stage(shape, "JSON document (document.report_doc)"):
             report_doc(report)
         with timer.stage(shape, "JSON text as shipped (render.json.JsonFormatter: document + dumps)"):
             text = JsonFormatter().render(report)

@@ -13,11 +13,11 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from hdkpi.document import _number, report_doc, result_doc
 from hdkpi.engine.compute import _label, _product, _rows
 from hdkpi.engine.measures import Count, Mean
 from hdkpi.engine.slicing import make_periods
 from hdkpi.model import Report, Result, Target, Threshold, Verdict
-from hdkpi.render.json import _number, report_doc, result_doc
 from hdkpi.run.pipeline import RunOptions, run
 from hdkpi.stats.significance import flag_anomalies
 from hdkpi.targets.evaluate import evaluate, judge

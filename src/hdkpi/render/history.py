@@ -11,10 +11,10 @@ import json
 import re
 from typing import Any
 
+from ..document import _number, result_doc
 from ..model import Report, Verdict
 from ..version import __version__
 from .csv import EMPTY_GROUP, number_cell, text_cell
-from .json import _number, result_doc
 from .table import _wrap, trend_lines
 
 GAP_NOTE = "not in the history"

@@ -4,12 +4,9 @@ from __future__ import annotations
 
 import json
 
-from ..document import SCHEMA_VERSION, _number, compare_doc, input_doc, report_doc, result_doc, target_doc
+from ..document import report_doc
 from ..model import Report
 from .base import Formatter
-
-__all__ = ["SCHEMA_VERSION", "JsonFormatter", "_number", "compare_doc", "input_doc", "report_doc", "result_doc",
-           "target_doc"]
 
 
 class JsonFormatter(Formatter):

@@ -28,11 +28,11 @@ import re
 import xml.etree.ElementTree as ET
 from datetime import datetime, timezone
 
+from ..document import _number
 from ..model import Report, Verdict
 from ..units import format_change, format_value
 from ..version import __version__
 from .base import Formatter, accounting_lines, basis, period_label, period_text, summary_text, value_text
-from .json import _number
 from .table import group_text
 
 _NOT_XML = re.compile("[^\t\n\r\x20-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
