@@ -62,12 +62,12 @@ def measure_file(path: str, shapes: list[tuple[str, str | None]], kpis: list[str
     """The three timings of every shape on one input: (groups, shape, results, 6 times, cells)."""
     from hdkpi.engine.registry import KpiContext
     from hdkpi.engine.slicing import Slicing, make_periods, period_span, periods_of
+    from hdkpi.ingest.combine import combine
     from hdkpi.ingest.load import read_table
     from hdkpi.ingest.normalise import normalise
     from hdkpi.run.pipeline import (
         RunOptions,
         build_registry,
-        combine,
         resolve_settings,
         resolve_window,
         run,

@@ -55,6 +55,7 @@ def main(argv: list[str] | None = None) -> int:
 
         from hdkpi.document import report_doc
         from hdkpi.engine.slicing import Slicing, periods_of, week_start_number
+        from hdkpi.ingest.combine import combine
         from hdkpi.ingest.fastread import read_typed
         from hdkpi.ingest.load import read_table
         from hdkpi.ingest.normalise import normalise
@@ -62,7 +63,6 @@ def main(argv: list[str] | None = None) -> int:
         from hdkpi.run.pipeline import (
             RunOptions,
             build_registry,
-            combine,
             encode_dimensions,
             resolve_settings,
             resolve_window,

@@ -14,9 +14,10 @@ from pathlib import Path
 
 import pytest
 
+from hdkpi.ingest.combine import account_preset
 from hdkpi.ingest.normalise import normalise
 from hdkpi.ingest.presets import asterisk, connect
-from hdkpi.run.pipeline import RunOptions, account_preset, run
+from hdkpi.run.pipeline import RunOptions, run
 
 from .conftest import EXAMPLES, kpi_result
 

@@ -16,9 +16,10 @@ import pytest
 from click.testing import CliRunner
 
 from hdkpi.cli import cli
+from hdkpi.ingest.combine import account_preset
 from hdkpi.ingest.normalise import normalise
 from hdkpi.ingest.presets import asterisk, connect
-from hdkpi.run.pipeline import RunOptions, account_preset, run
+from hdkpi.run.pipeline import RunOptions, run
 
 from .conftest import kpi_result, load_csv
 

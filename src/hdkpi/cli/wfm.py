@@ -134,7 +134,8 @@ def staffing(files: tuple[str, ...], preset: str | None, mapping: tuple, tz: str
 
     from ..engine.select import Window, parse_bound
     from ..errors import UsageError
-    from ..run.pipeline import RunOptions, combine, load_datasets
+    from ..ingest.combine import combine
+    from ..run.pipeline import RunOptions, load_datasets
     from ..wfm import erlang
     from ..wfm.staffing import StaffingOptions, render_grid, staffing_table
 
@@ -218,7 +219,8 @@ def adherence_command(schedule_file: str, states_file: str, calls_file: str | No
         click.echo(f"hdkpi: {note}", err=True)
     calls = None
     if calls_file:
-        from ..run.pipeline import RunOptions, combine, load_datasets
+        from ..ingest.combine import combine
+        from ..run.pipeline import RunOptions, load_datasets
 
         calls = combine(load_datasets(RunOptions(files=[calls_file], tz=tz), None)).get("calls")
     table = adherence(schedule, states, calls, every=None if every == "none" else every, tz=tz, by=by,

@@ -31,11 +31,12 @@ def inspect_files(options: "RunOptions") -> list[dict[str, Any]]:
     """One description per file; nothing is computed across files."""
     from ..engine.compute import compute_one
     from ..engine.select import Window
+    from ..ingest.combine import account_preset, join_surveys
     from ..ingest.load import peek
     from ..ingest.normalise import normalise
     from ..ingest.presets import builtin_presets
     from ..targets.settings import default_settings
-    from .pipeline import account_preset, build_registry, join_surveys, read_with_preset
+    from .pipeline import build_registry, read_with_preset
 
     registry = build_registry(options.plugins)
     out = []

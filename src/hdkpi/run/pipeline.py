@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Any
 
 from ..errors import UsageError
 from ..fields import all_field_names
-from ..ingest.combine import JOINED_FIELDS, account_preset, combine, join_surveys  # noqa: F401 (the run's stages)
+from ..ingest.combine import account_preset, combine, join_surveys
 from ..model import Report
 
 if TYPE_CHECKING:  # pragma: no cover
