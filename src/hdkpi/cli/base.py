@@ -100,7 +100,7 @@ class KeyValue(click.ParamType):
         return key.strip(), rest.strip()
 
 
-def _zone(ctx: click.Context, param: click.Parameter, value: str) -> str:
+def valid_zone(ctx: click.Context, param: click.Parameter, value: str) -> str:
     from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
     try:
@@ -111,7 +111,7 @@ def _zone(ctx: click.Context, param: click.Parameter, value: str) -> str:
     return value
 
 
-def _stack(fn: Callable[..., Any], decorators: list[Callable[..., Any]]) -> Callable[..., Any]:
+def stack(fn: Callable[..., Any], decorators: list[Callable[..., Any]]) -> Callable[..., Any]:
     """Apply option decorators in the order they are listed (the first is the first in --help)."""
     for decorator in reversed(decorators):
         fn = decorator(fn)
@@ -134,7 +134,7 @@ def input_options(fn: Callable[..., Any]) -> Callable[..., Any]:
                           "each column's values; refused when every value is ambiguous)."),
         click.option("--map", "mapping", type=KeyValue(), multiple=True, metavar="FIELD=COLUMN",
                      help="Read canonical FIELD from COLUMN (repeatable)."),
-        click.option("--tz", default="UTC", show_default=True, callback=_zone,
+        click.option("--tz", default="UTC", show_default=True, callback=valid_zone,
                      help="Time zone of timestamps without an offset, and of --from/--to."),
         click.option("--from", "start", metavar="WHEN", help="Start of the window (inclusive), date or datetime."),
         click.option("--last", metavar="SPAN",
@@ -176,7 +176,7 @@ def input_options(fn: Callable[..., Any]) -> Callable[..., Any]:
                      help="Keep each parsed file (Arrow IPC, memory-mapped) for the next run; HDKPI_CACHE=DIR sets "
                           "the place (default ~/.cache/hdkpi). An unchanged file is not parsed again."),
     ]
-    return _stack(fn, decorators)
+    return stack(fn, decorators)
 
 
 def output_options(fn: Callable[..., Any]) -> Callable[..., Any]:
@@ -210,7 +210,7 @@ def output_options(fn: Callable[..., Any]) -> Callable[..., Any]:
                      help="Print one line per targeted figure (status, KPI, group, value, target) instead."),
         click.option("--debug", is_flag=True, help="Show tracebacks of internal errors."),
     ]
-    return _stack(fn, decorators)
+    return stack(fn, decorators)
 
 
 # -- terminal --------------------------------------------------------------------------
@@ -325,7 +325,7 @@ def cli() -> None:
     """
 
 
-def _reading_options(fn: Callable[..., Any]) -> Callable[..., Any]:
+def reading_options(fn: Callable[..., Any]) -> Callable[..., Any]:
     """How to read files, for commands that compute no targets (inspect, init)."""
     decorators = [
         click.argument("files", nargs=-1, required=True, type=click.Path(dir_okay=False, allow_dash=True)),
@@ -334,10 +334,10 @@ def _reading_options(fn: Callable[..., Any]) -> Callable[..., Any]:
                      help="What the files hold (default: detected)."),
         click.option("--map", "mapping", type=KeyValue(), multiple=True, metavar="FIELD=COLUMN",
                      help="Read canonical FIELD from COLUMN (repeatable)."),
-        click.option("--tz", default="UTC", show_default=True, callback=_zone,
+        click.option("--tz", default="UTC", show_default=True, callback=valid_zone,
                      help="Time zone of timestamps without an offset."),
         click.option("--plugin", "plugins", multiple=True, metavar="FILE_OR_MODULE",
                      help="Also consider the KPIs of this plugin (repeatable)."),
         click.option("--debug", is_flag=True, help="Show tracebacks of internal errors."),
     ]
-    return _stack(fn, decorators)
+    return stack(fn, decorators)

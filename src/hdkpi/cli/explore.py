@@ -9,7 +9,7 @@ from pathlib import Path
 import click
 
 from ..exitcodes import ExitCode
-from .base import DEFAULT_TARGETS, KeyValue, _reading_options, checked_mapping, cli, command, use_color
+from .base import DEFAULT_TARGETS, KeyValue, checked_mapping, cli, command, reading_options, use_color
 
 
 @cli.command()
@@ -36,7 +36,7 @@ def kpis(fmt: str, plugins: tuple[str, ...], debug: bool) -> int:
 
 
 @cli.command()
-@_reading_options
+@reading_options
 @click.option("-f", "--format", "fmt", type=click.Choice(["table", "json"]), default="table", show_default=True,
               help="Output format.")
 @command
@@ -56,7 +56,7 @@ def inspect(files: tuple[str, ...], preset: str | None, kind: str | None, mappin
 
 
 @cli.command()
-@_reading_options
+@reading_options
 @click.option("-o", "--output", default=DEFAULT_TARGETS, show_default=True, type=click.Path(dir_okay=False),
               help="Where to write the targets file.")
 @click.option("--force", is_flag=True, help="Overwrite an existing file.")
@@ -82,7 +82,7 @@ def init(files: tuple[str, ...], preset: str | None, kind: str | None, mapping: 
 
 @cli.command()
 @click.argument("kpi_name", metavar="KPI")
-@_reading_options
+@reading_options
 @click.option("-t", "--targets", "targets", type=click.Path(dir_okay=False),
               help="Targets file: its threshold picks the records beyond it (default ./targets.yaml if present).")
 @click.option("--group", "group", type=KeyValue(), multiple=True, metavar="DIM=VALUE",

@@ -10,7 +10,7 @@ from typing import Any
 import click
 
 from ..exitcodes import ExitCode
-from .base import DEFAULT_TARGETS, _stack, _zone, cli, command, complete_kpi, emit, use_color
+from .base import DEFAULT_TARGETS, cli, command, complete_kpi, emit, stack, use_color, valid_zone
 
 
 def history_location(option: str | None, targets: str | None) -> str:
@@ -33,7 +33,7 @@ def history_location(option: str | None, targets: str | None) -> str:
 
 
 def _history_where(fn: Callable[..., Any]) -> Callable[..., Any]:
-    return _stack(fn, [
+    return stack(fn, [
         click.option("--history", metavar="FILE|URL", help="The history database (default: HDKPI_HISTORY, else "
                      "history: of the targets file)."),
         click.option("-t", "--targets", "targets", type=click.Path(dir_okay=False),
@@ -43,7 +43,7 @@ def _history_where(fn: Callable[..., Any]) -> Callable[..., Any]:
 
 
 def _history_show_options(fn: Callable[..., Any]) -> Callable[..., Any]:
-    return _stack(fn, [
+    return stack(fn, [
         click.option("--kpi", "kpis", multiple=True, metavar="NAME", shell_complete=complete_kpi,
                      help="Only this KPI (repeatable; default: every stored KPI)."),
         click.option("--by", "by", multiple=True, metavar="DIM",
@@ -55,7 +55,7 @@ def _history_show_options(fn: Callable[..., Any]) -> Callable[..., Any]:
         click.option("--now", metavar="WHEN", help="The end of --last (default: now)."),
         click.option("--from", "start", metavar="WHEN", help="Only periods starting at or after WHEN."),
         click.option("--to", "end", metavar="WHEN", help="Only periods ending at or before WHEN."),
-        click.option("--tz", default="UTC", show_default=True, callback=_zone, help="Zone of --from/--to/--now."),
+        click.option("--tz", default="UTC", show_default=True, callback=valid_zone, help="Zone of --from/--to/--now."),
         click.option("-f", "--format", "fmt", type=click.Choice(["table", "json", "csv", "html"]), default="table",
                      show_default=True, help="html: a self-contained page of trend charts with the target line."),
         click.option("-o", "--output", metavar="FILE", help="Write to FILE (atomically) instead of stdout."),

@@ -7,12 +7,12 @@ from pathlib import Path
 import click
 
 from ..exitcodes import ExitCode
-from .base import DEFAULT_TARGETS, KeyValue, _reading_options, _zone, checked_mapping, cli, command, emit
+from .base import DEFAULT_TARGETS, KeyValue, checked_mapping, cli, command, emit, reading_options, valid_zone
 
 
 @cli.command()
 @click.argument("name")
-@_reading_options
+@reading_options
 @click.option("-t", "--targets", "targets", type=click.Path(dir_okay=False),
               help="Targets file with the scorecards: section (default ./targets.yaml).")
 @click.option("--from", "start", metavar="WHEN", help="Start of the window (inclusive).")
@@ -88,7 +88,7 @@ def _seconds(ctx: click.Context, param: click.Parameter, value: str | None) -> f
 @click.argument("files", nargs=-1, required=True, type=click.Path(dir_okay=False, allow_dash=True))
 @click.option("--preset", metavar="NAME|FILE", help="The export's layout (default: detected).")
 @click.option("--map", "mapping", type=KeyValue(), multiple=True, metavar="FIELD=COLUMN")
-@click.option("--tz", default="UTC", show_default=True, callback=_zone, help="Zone of the intervals.")
+@click.option("--tz", default="UTC", show_default=True, callback=valid_zone, help="Zone of the intervals.")
 @click.option("--from", "start", metavar="WHEN", help="Use calls from (inclusive).")
 @click.option("--to", "end", metavar="WHEN", help="Use calls to (exclusive).")
 @click.option("--interval", default="30m", show_default=True, callback=_seconds, help="15m, 30m or 60m.")
@@ -194,7 +194,7 @@ def staffing(files: tuple[str, ...], preset: str | None, mapping: tuple, tz: str
 @click.option("--every", type=click.Choice(["hour", "day", "week", "month", "none"]), default="day",
               show_default=True)
 @click.option("--by", type=click.Choice(["agent", "team", "desk"]), default="agent", show_default=True)
-@click.option("--tz", default="UTC", show_default=True, callback=_zone)
+@click.option("--tz", default="UTC", show_default=True, callback=valid_zone)
 @click.option("--from", "start", metavar="WHEN")
 @click.option("--to", "end", metavar="WHEN")
 @click.option("-f", "--format", "fmt", type=click.Choice(["table", "json", "csv"]), default="table",
