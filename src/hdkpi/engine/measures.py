@@ -5,9 +5,9 @@ denominator, values to average); this module says *how*, once per measure:
 partial sums per key combination, merged, finished (issue 17, "one aggregation
 path"). The pandas engine finishes one partial of all the rows
 (``overall``/``table``), the Dask engine the merged partials of its pieces.
-Quantile and PerDistinct keep a faster one-pass ``overall``/``table`` beside it
-(see each). Grouping and periods are the engine's job, so every KPI — built-in
-or plugin — gets them without code of its own.
+Every measure has this one path; none keeps a one-pass shortcut beside it.
+Grouping and periods are the engine's job, so every KPI — built-in or plugin —
+gets them without code of its own.
 
 Conventions (KPI_SPEC §6): a zero denominator or no values gives value None
 (no-data), never 0; a count of nothing is 0. n: shares n = denominator; means
@@ -113,21 +113,47 @@ def _groupby(frame: "pd.DataFrame", keys: list["pd.Series"]):
 MAX_CELLS = 1 << 24
 
 
-def _counted(columns: dict[str, "pd.Series"], keys: list["pd.Series"]) -> "pd.DataFrame | None":
-    """``_groupby(DataFrame(columns), keys).sum()`` for boolean columns, by ``np.bincount`` over one
-    integer code of the key combination — or None when the keys do not allow it (then group by).
+@dataclass
+class _Cells:
+    """The key combination of every row as one integer code (``code``), over ``size`` possible cells;
+    :meth:`keys` turns codes back into the key values (missing values a group of their own)."""
 
-    Categorical keys (``--by`` dimensions, hour, weekday) and the integer period position are codes
-    already, so counting needs no hashing: one pass per column over the combined code, where a
-    groupby per breakdown level costs ten times as much on big frames. Exact (integer counts); the
-    table has one row per key combination present in the rows (missing values a group of their
-    own), with the index groupby gives, in sorted order."""
+    code: "Any"
+    size: int
+    levels: list[tuple[str, Any]]
+    sizes: list[int]
+
+    def keys(self, codes: "Any") -> "pd.Index":
+        """The index a groupby by the keys gives for these cell codes (levels ``_k0``…)."""
+        import numpy as np
+        import pandas as pd
+
+        arrays, rest = [], codes
+        for (kind, info), size in reversed(list(zip(self.levels, self.sizes))):
+            rest, code = np.divmod(rest, size)
+            if kind == "category":
+                code = np.where(code == size - 1, -1, code)
+                arrays.append(pd.Categorical.from_codes(code, dtype=info))
+            else:
+                low, dtype = info
+                arrays.append((code + low).astype(dtype))
+        arrays.reverse()
+        names = [f"_k{i}" for i in range(len(arrays))]
+        if len(arrays) == 1:
+            return pd.Index(arrays[0], name=names[0])
+        return pd.MultiIndex.from_arrays(arrays, names=names)
+
+
+def _cells(keys: list["pd.Series"], index: "pd.Index") -> _Cells | None:
+    """One integer code per row for the combination of ``keys`` — or None when the keys do not allow
+    it (then group by). Categorical keys (``--by`` dimensions, hour, weekday) and the integer period
+    position are codes already, so no hashing is needed: counting or sorting by the combined code
+    costs a tenth of a groupby per breakdown level on big frames."""
     import numpy as np
     import pandas as pd
 
     if not keys:
         return None
-    index = next(iter(columns.values())).index
     codes, sizes, levels = [], [], []
     for key in keys:
         if not (key.index is index or key.index.equals(index)):
@@ -155,27 +181,27 @@ def _counted(columns: dict[str, "pd.Series"], keys: list["pd.Series"]) -> "pd.Da
     combined = codes[0]
     for code, size in zip(codes[1:], sizes[1:]):
         combined = combined * size + code
-    rows = np.bincount(combined, minlength=cells)
+    return _Cells(combined, cells, levels, sizes)
+
+
+def _counted(columns: dict[str, "pd.Series"], keys: list["pd.Series"]) -> "pd.DataFrame | None":
+    """``_groupby(DataFrame(columns), keys).sum()`` for boolean columns, by ``np.bincount`` over the
+    rows' cell codes (:func:`_cells`) — or None when the keys do not allow it (then group by).
+
+    Exact (integer counts); the table has one row per key combination present in the rows (missing
+    values a group of their own), with the index groupby gives, in sorted order."""
+    import numpy as np
+    import pandas as pd
+
+    cells = _cells(keys, next(iter(columns.values())).index)
+    if cells is None:
+        return None
+    rows = np.bincount(cells.code, minlength=cells.size)
     present = np.flatnonzero(rows)
-    sums = {name: np.bincount(combined, weights=column.to_numpy(dtype=np.float64, na_value=0.0),
-                              minlength=cells)[present].astype(np.int64)
+    sums = {name: np.bincount(cells.code, weights=column.to_numpy(dtype=np.float64, na_value=0.0),
+                              minlength=cells.size)[present].astype(np.int64)
             for name, column in columns.items()}
-    arrays, rest = [], present
-    for (kind, info), size in reversed(list(zip(levels, sizes))):
-        rest, code = np.divmod(rest, size)
-        if kind == "category":
-            code = np.where(code == size - 1, -1, code)
-            arrays.append(pd.Categorical.from_codes(code, dtype=info))
-        else:
-            low, dtype = info
-            arrays.append((code + low).astype(dtype))
-    arrays.reverse()
-    names = [f"_k{i}" for i in range(len(keys))]
-    if len(arrays) == 1:
-        table_index = pd.Index(arrays[0], name=names[0])
-    else:
-        table_index = pd.MultiIndex.from_arrays(arrays, names=names)
-    return pd.DataFrame(sums, index=table_index)
+    return pd.DataFrame(sums, index=cells.keys(present))
 
 
 def _finish(table: "pd.DataFrame", value: "pd.Series", n: "pd.Series", numerator: "pd.Series | None" = None,
@@ -433,60 +459,200 @@ class Mean(_OverValues):
         return Figure(value=s / n, n=n, std=math.sqrt(m2 / (n - 1)) if n > 1 else None)
 
 
+def _float_keys(values: "Any") -> "Any":
+    """int64 keys that order like the float64 ``values``: the bits of a float, with the magnitude
+    bits of negatives flipped (−0.0 made 0.0 first, every NaN the same NaN, which sorts last).
+    numpy sorts int64 several times faster than float64."""
+    import numpy as np
+
+    values = values + 0.0  # a copy; −0.0 → 0.0
+    values[np.isnan(values)] = np.nan
+    bits = values.view(np.int64)
+    return np.where(bits < 0, bits ^ np.int64(0x7FFFFFFFFFFFFFFF), bits)
+
+
+def _from_keys(keys: "Any") -> "Any":
+    """The float64 values of :func:`_float_keys` (the flip is its own inverse)."""
+    import numpy as np
+
+    return np.where(keys < 0, keys ^ np.int64(0x7FFFFFFFFFFFFFFF), keys).view(np.float64)
+
+
+def _whole_ranks(values: "Any") -> tuple["Any", int, int] | None:
+    """(value − smallest, the smallest, range + 1 with NaN ranked last) when the values are whole
+    numbers spanning at most 4 × their count (+1024) — durations in seconds — else None."""
+    import numpy as np
+
+    present = values[~np.isnan(values)]
+    if not len(present):
+        return None
+    low, high = present.min(), present.max()
+    if not (np.isfinite(low) and np.isfinite(high)) or high - low > 4 * len(values) + 1024 \
+            or not (present == np.floor(present)).all():
+        return None
+    width = int(high - low) + 2
+    ranks = np.where(np.isnan(values), width - 1, values - low).astype(np.int64)
+    return ranks, int(low), width
+
+
+def _sorted_runs(group: "Any", values: "Any") -> tuple["Any", "Any", "Any"]:
+    """The rows as runs of equal (group, value), sorted by group code then value (NaN last): the
+    group of each run, its value, its number of rows — by one sort of int64 keys: the float keys
+    themselves without groups (``group`` None), else group × (the value's dense rank) + rank, which
+    fits in 63 bits for any frame that fits in memory (rows² < 2⁶²)."""
+    import numpy as np
+
+    keys = _float_keys(values)
+    whole = _whole_ranks(values) if group is not None else None
+    if group is None:
+        ordered = np.sort(keys)
+        width = None
+    elif whole is not None:  # whole numbers in a short range (seconds): the value is its own rank
+        ranks, low, width = whole
+        ordered = np.sort(group * width + ranks)
+        starts = np.flatnonzero(np.concatenate(([True], ordered[1:] != ordered[:-1]))) if len(ordered) else \
+            np.zeros(0, dtype=np.int64)
+        runs_group, runs_rank = np.divmod(ordered[starts], width)
+        runs_value = np.where(runs_rank == width - 1, np.nan, runs_rank + low).astype(np.float64)
+        return runs_group, runs_value, np.diff(np.append(starts, len(ordered))).astype(np.int64)
+    else:
+        order = np.argsort(keys)
+        new = np.concatenate(([True], keys[order][1:] != keys[order][:-1])) if len(keys) else keys.astype(bool)
+        ranks = np.empty(len(keys), dtype=np.int64)
+        ranks[order] = np.cumsum(new) - 1
+        distinct = keys[order[new]]
+        width = max(len(distinct), 1)
+        ordered = np.sort(group * width + ranks)
+    starts = np.flatnonzero(np.concatenate(([True], ordered[1:] != ordered[:-1]))) if len(ordered) else \
+        np.zeros(0, dtype=np.int64)
+    counts = np.diff(np.append(starts, len(ordered))).astype(np.int64)
+    if width is None:
+        return np.zeros(len(starts), dtype=np.int64), _from_keys(ordered[starts]), counts
+    runs_group, runs_rank = np.divmod(ordered[starts], width)
+    return runs_group, _from_keys(distinct[runs_rank]), counts
+
+
+def _order(group: "Any", values: "Any") -> "Any":
+    """The rows' order by group code, then value (NaN last), by one sort of int64 keys (as
+    :func:`_sorted_runs`); rows of equal group and value come in any order."""
+    import numpy as np
+
+    keys = _float_keys(values)
+    unique, ranks = np.unique(keys, return_inverse=True)
+    return np.argsort(group * max(len(unique), 1) + ranks.astype(np.int64))
+
+
 @dataclass
 class Quantile(_OverValues):
-    """Quantile q of the non-missing values, linear interpolation at (n − 1)·q (PERCENTILE.INC)."""
+    """Quantile q of the non-missing values, linear interpolation at (n − 1)·q (PERCENTILE.INC).
+
+    One path: a partial keeps every value as (value, count) pairs sorted by group and value — exact,
+    since a linear quantile depends only on the multiset of a group's values, and compact, since
+    whole seconds repeat — made by one integer sort of the rows by (group code, value rank)
+    (:func:`_sorted_runs`). Finishing reads the two order statistics around (n − 1)·q off the
+    cumulative counts (a binary search per group), without repeating any value back. The
+    interpolation is written out as the libraries do it, to the bit: per group as pandas'
+    ``groupby.quantile`` (``lo + (hi − lo)·frac``), overall as numpy's ``quantile`` (from the upper
+    value when frac ≥ ½), which ``Series.quantile`` calls."""
 
     q: float = 0.5
 
-    # The two-phase path is exact — a linear quantile depends only on the multiset of a group's
-    # values, which the (value, count) pairs keep, and finish/figure interpolate with the same
-    # groupby.quantile/Series.quantile as below — but not as fast: grouping a million values by
-    # (keys, value) and repeating them back costs ~6 times the one groupby.quantile (1 M tickets by
-    # team every day: 8.0 s → 10.5 s a run). So the one-pass overall/table stay.
-
-    def overall(self) -> Figure:
-        values = self.values.dropna()
-        if values.empty:
-            return Figure(value=None, n=0, note=f"no {self.of}")
-        return Figure(value=float(values.quantile(self.q, interpolation="linear")), n=int(values.size))
-
-    def table(self, keys: list["pd.Series"]) -> "pd.DataFrame":
-        groups = _groupby(self.values.astype("float64").to_frame("v"), keys)["v"]
-        n = groups.count()
-        value = groups.quantile(self.q, interpolation="linear").reindex(n.index).where(n > 0)
-        return _finish(n.to_frame(), value, n)
-
     def partial(self, keys: list["pd.Series"]) -> "pd.DataFrame":
-        """Columns: keys, v (a value; NaN for the missing ones), c (how often it occurs). Exact: every
-        value is kept, counted once per distinct value of a group (whole seconds repeat a lot)."""
-        values = self.values.astype("float64").rename("v")
-        return _groupby_with(values.to_frame(), keys, values).size().rename("c").reset_index()
+        """Columns: keys, v (a value; NaN for the missing ones), c (how often it occurs), sorted by
+        group and value. Exact: every value is kept, counted once per distinct value of a group."""
+        import numpy as np
+        import pandas as pd
+
+        values = self.values.to_numpy(dtype="float64", na_value=np.nan)
+        index = self.values.index
+        cells = _cells(keys, index) if keys else None
+        if not keys:
+            group = None
+        elif cells is not None:
+            group = cells.code
+        else:
+            group = _groupby(pd.DataFrame(index=index), keys).ngroup().to_numpy().astype(np.int64)
+            groups = int(group.max()) + 1 if len(group) else 1
+        runs_group, runs_value, counts = _sorted_runs(group, values)
+        if not keys:
+            frame = pd.DataFrame({"_k0": np.zeros(len(runs_group), dtype=np.int64)})
+        elif cells is not None:
+            frame = cells.keys(runs_group).to_frame(index=False)
+        else:  # group numbers from a groupby: each group's keys from its first row
+            first = np.empty(groups, dtype=np.int64)
+            first[group[::-1]] = np.arange(len(group) - 1, -1, -1)
+            frame = pd.DataFrame({f"_k{i}": k.iloc[first[runs_group]].reset_index(drop=True)
+                                  for i, k in enumerate(keys)})
+        frame["v"] = runs_value
+        frame["c"] = counts
+        return frame
 
     def combine(self, partials: "pd.DataFrame") -> "pd.DataFrame":
         return _combine_sums(partials, ["c"], extra=("v",))
 
-    def _expanded(self, combined: "pd.DataFrame") -> tuple["pd.DataFrame", "pd.Series"]:
-        """(every non-missing value as a row, with its keys; the number of values per key)."""
-        present = combined["v"].notna()
-        n = combined.assign(c=combined["c"].where(present, 0)).groupby(
-            _key_columns(combined), dropna=False, sort=False, observed=True)["c"].sum()
-        values = combined[present]
-        return values.loc[values.index.repeat(values["c"])], n
+    def _ranked(self, combined: "pd.DataFrame", by_group: bool) -> tuple["Any", ...]:
+        """Sorted by (group, value): (the first row of each group, n per group, the values at rank
+        floor((n − 1)·q) and at the next rank, the position (n − 1)·q)."""
+        import numpy as np
+
+        values = combined["v"].to_numpy(dtype="float64")
+        counts = combined["c"].to_numpy(dtype="int64")
+        group = np.zeros(len(values), dtype=np.int64)
+        if by_group:
+            cells = _cells([combined[c] for c in _key_columns(combined)], combined.index)
+            group = cells.code if cells is not None else combined.groupby(
+                _key_columns(combined), dropna=False, sort=False, observed=True).ngroup().to_numpy().astype(np.int64)
+        step = np.diff(group)
+        with np.errstate(invalid="ignore"):
+            ordered = bool((step >= 0).all() and (np.isnan(values[1:]) | (step > 0)
+                                                   | (values[1:] >= values[:-1])).all())
+        if not ordered:  # partials of several pieces
+            order = _order(group, values)
+            group, values, counts, combined = group[order], values[order], counts[order], combined.iloc[order]
+        present = np.where(np.isnan(values), 0, counts)
+        cumulative = np.cumsum(present)
+        starts = np.flatnonzero(np.concatenate(([True], group[1:] != group[:-1]))) if len(group) else \
+            np.zeros(0, dtype=np.int64)
+        n = np.add.reduceat(present, starts) if len(starts) else np.zeros(0, dtype=np.int64)
+        before = cumulative[starts] - present[starts]
+        position = self.q * (n - 1).astype("float64")
+        low = np.where(n > 0, position, 0).astype(np.int64)
+        last = max(len(values) - 1, 0)
+
+        def at(rank: "Any") -> "Any":
+            return values[np.minimum(np.searchsorted(cumulative, before + rank, side="right"), last)] \
+                if len(values) else rank.astype("float64")
+
+        lower = at(low)
+        upper = at(np.minimum(low + 1, np.maximum(n - 1, 0)))
+        return combined.iloc[starts], n, lower, upper, position
 
     def finished(self, combined: "pd.DataFrame", names: list[str]) -> "pd.DataFrame":
+        import numpy as np
+        import pandas as pd
+
         _indexed(combined.iloc[:0], names)  # checks the number of keys
-        values, n = self._expanded(combined)
-        groups = values.groupby(_key_columns(values), dropna=False, sort=False, observed=True)["v"]
-        value = groups.quantile(self.q, interpolation="linear").reindex(n.index).where(n > 0)
-        return _finish(n.to_frame(), value, n)
+        first, n, lower, upper, position = self._ranked(combined, by_group=True)
+        frac = np.fmod(position, 1.0)
+        with np.errstate(invalid="ignore"):
+            value = np.where(frac == 0.0, lower, lower + (upper - lower) * frac)  # pandas' group_quantile
+        table = _indexed(first[_key_columns(first)], names)
+        return _finish(table, pd.Series(np.where(n > 0, value, np.nan), index=table.index),
+                       pd.Series(n, index=table.index))
 
     def figure(self, partials: "pd.DataFrame") -> Figure:
-        values, _ = self._expanded(self.combine(partials))
-        if values.empty:
+        import numpy as np
+
+        _, n, lower, upper, position = self._ranked(partials, by_group=False)
+        if not len(n) or n[0] == 0:
             return Figure(value=None, n=0, note=f"no {self.of}")
-        v = values["v"].reset_index(drop=True)
-        return Figure(value=float(v.quantile(self.q, interpolation="linear")), n=int(v.size))
+        count, a, b, h = int(n[0]), lower[0], upper[0], position[0]
+        if h >= count - 1:  # numpy's quantile: the largest value
+            return Figure(value=float(b), n=count)
+        gamma = h - np.floor(h)
+        diff = b - a
+        value = b - diff * (1 - gamma) if gamma >= 0.5 else a + diff * gamma  # numpy's _lerp
+        return Figure(value=float(value), n=count)
 
 
 @dataclass
@@ -565,7 +731,7 @@ class PerDistinct(Measure):
     keys: "pd.Series"
     of: str = "records"
 
-    # One path, as every measure but Quantile's table: the partial is a row per (group, distinct key),
+    # One path, as every measure: the partial is a row per (group, distinct key),
     # exact (integer counts). It groups by one key more than a one-pass nunique would — 1 M tickets by
     # team × day, 0.21 s against 0.12 s, about 2 % of the run — which buys one definition for both engines.
 
