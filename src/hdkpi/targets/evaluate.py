@@ -35,27 +35,10 @@ def judge(result: Result, target: Target | None, min_volume: float = 0) -> Statu
 def judge_with_confidence(result: Result, target: Target) -> Status:
     """A miss fails only when the whole confidence interval is on the wrong side; an interval that
     straddles the threshold is a warn, "not significant (n=…)". Without an interval (medians, counts,
-    a mean of one value) the point comparison stands."""
-    from ..stats.intervals import verdict_with_confidence
-    from ..stats.significance import attach_intervals
-
-    probe = Result(kpi=result.kpi, title=result.title, unit=result.unit, direction=result.direction,
-                   value=result.value, n=result.n, numerator=result.numerator, denominator=result.denominator,
-                   std=result.std)
-    attach_intervals([probe], target.confidence or 0.95)
-    levels = [(t, s) for t, s in ((target.fail, "fail"), (target.warn, "warn")) if t is not None]
-    if probe.ci_low is None or probe.ci_high is None:
-        return next((s for t, s in levels if not t.holds(result.value)), "pass")  # type: ignore[arg-type, return-value]
-    result.ci_low, result.ci_high = probe.ci_low, probe.ci_high
-    for threshold, status in levels:
-        verdict = str(verdict_with_confidence(probe.ci_low, probe.ci_high, threshold.op, threshold.value))
-        if verdict == "fail":
-            return status  # type: ignore[return-value]
-        if verdict == "uncertain":
-            result.notes.append(f"not significant (n={result.n}, {target.confidence:.0%} interval "
-                                f"{probe.ci_low:.4g}–{probe.ci_high:.4g} straddles {threshold.text})")
-            return "warn"
-    return "pass"
+    a mean of one value) the point comparison stands. The batch of one of :func:`evaluate`."""
+    pending = [(result, target)]
+    intervals = _confidence_intervals(pending)
+    return _judged_with_interval(result, target, intervals[0], _interval_verdicts(pending, intervals)[0])
 
 
 def _confidence_intervals(pending: list[tuple[Result, Target]]) -> list[tuple[float, float] | None]:
