@@ -285,3 +285,39 @@ T3,2026-11-03T09:00:00Z,
     assert (one.read, one.used, one.rejected) == (2, 1, 1)
     assert one.rejected_by_reason == {"ticket_id: also in a later file": 1}
     assert (two.read, two.used, two.rejected) == (2, 2, 0)
+
+
+def test_hour_and_weekday_of_missing_times_are_missing():
+    """Open tickets have no resolved_at: their hour and weekday are missing, not an error.
+    2026-03-02 is a Monday; 09:15 UTC → hour 09, 23:59 → 23."""
+    import pandas as pd
+
+    from hdkpi.engine.slicing import time_dimension
+
+    times = pd.Series(pd.to_datetime(["2026-03-02T09:15:00Z", None, "2026-03-03T23:59:00Z"], utc=True))
+    hour = time_dimension(times, "hour", "UTC")
+    assert list(hour.astype("object").where(hour.notna(), None)) == ["09", None, "23"]
+    assert list(hour.cat.categories) == [f"{h:02d}" for h in range(24)]
+    weekday = time_dimension(times, "weekday", "UTC")
+    assert list(weekday.astype("object").where(weekday.notna(), None)) == ["Mon", None, "Tue"]
+
+
+def test_tickets_by_hour_with_open_tickets(tmp_path):
+    """tickets_resolved by the hour of resolution: two resolved (09 and 14), one still open: no hour, a
+    group of its own as any missing dimension value, with 0 resolved."""
+    from click.testing import CliRunner
+
+    from hdkpi.cli import cli
+
+    data = tmp_path / "t.csv"
+    data.write_text("ticket_id,created_at,resolved_at\n"
+                    "A,2026-03-02T08:00:00Z,2026-03-02T09:30:00Z\n"
+                    "B,2026-03-02T08:10:00Z,\n"
+                    "C,2026-03-02T10:00:00Z,2026-03-02T14:05:00Z\n")
+    result = CliRunner().invoke(cli, ["report", str(data), "--kpi", "tickets_resolved", "--by", "hour", "-f", "json"])
+    assert result.exit_code == 0, result.output
+    import json
+
+    doc = json.loads(result.stdout)
+    by_hour = {r["group"]["hour"]: r["value"] for r in doc["results"] if r.get("group")}
+    assert by_hour == {"09": 1, "14": 1, None: 0}

@@ -133,9 +133,11 @@ def time_dimension(times: "pd.Series", dim: str, tz: str, week_start: int = 0) -
 
     local = local_naive(times, tz)
     if dim == "hour":
-        values = local.dt.hour.map("{:02d}".format, na_action="ignore")
         order = [f"{h:02d}" for h in range(24)]
-    elif dim == "weekday":
+        hours = local.dt.hour  # float64 when a time is missing
+        return pd.Series(pd.Categorical.from_codes(hours.fillna(-1).astype("int64"), categories=order, ordered=True),
+                         index=times.index, name=dim)
+    if dim == "weekday":
         values = local.dt.day_of_week.map(dict(enumerate(WEEKDAYS)))
         order = list(WEEKDAYS)
     elif dim == "date":
