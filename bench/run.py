@@ -125,6 +125,10 @@ def kpi_names(kind: str) -> list[str]:
     return [k.name for k in build_registry([]) if k.kind == kind and not any(p.required for p in k.params)]
 
 
+#: extra arguments for every hdkpi command line (--hdkpi-arg, e.g. --stream or --no-stream)
+EXTRA_ARGS: list[str] = []
+
+
 def hdkpi_argv() -> list[str]:
     return [sys.executable, "-m", "hdkpi"]
 
@@ -157,7 +161,7 @@ def count_results(path: str) -> int:
 
 def shapes_for(path: str, kind: str, kpis: list[str]) -> list[Shape]:
     dim = GROUP_DIM[kind]
-    report = [*hdkpi_argv(), "report", path, "--kind", kind, "-f", "json"]
+    report = [*hdkpi_argv(), "report", path, "--kind", kind, "-f", "json", *EXTRA_ARGS]
     for name in kpis:
         report += ["--kpi", name]
     return [
@@ -279,7 +283,8 @@ def duckdb_trios(path: str, variants: list[str], shapes: list[str], workdir: str
         for shape in shapes:
             slicing = [arg.format(group=spec.group) for arg in DUCKDB_SHAPES[shape]]
             hdkpi = Shape(f"hdkpi {shape} {variant}",
-                          [*hdkpi_argv(), "report", source, "--kind", kind, "-f", "json", *kpi_args, *slicing])
+                          [*hdkpi_argv(), "report", source, "--kind", kind, "-f", "json", *kpi_args, *slicing,
+                           *EXTRA_ARGS])
             out = str(Path(workdir) / f"duckdb-{shape}-{variant}.json")
             duck = Shape(f"duckdb {shape} {variant}",
                          [sys.executable, str(BENCH / "duckdb_ref.py"), source, "--kind", kind, "--shape", shape,
@@ -435,7 +440,10 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--duckdb", action="store_true",
                         help="time hdkpi against the DuckDB reference and the typed read floor (calls, tickets)")
     parser.add_argument("--gz", action="store_true", help="with --duckdb: also all of it on FILE.gz")
+    parser.add_argument("--hdkpi-arg", action="append", default=[], metavar="ARG",
+                        help="add ARG to every hdkpi command line (repeatable), e.g. --hdkpi-arg=--no-stream")
     args = parser.parse_args(argv)
+    EXTRA_ARGS[:] = args.hdkpi_arg
     path = str(Path(args.file).resolve())
     size = Path(path).stat().st_size
     with open(path, "rb") as handle:

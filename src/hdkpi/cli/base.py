@@ -172,6 +172,9 @@ def input_options(fn: Callable[..., Any]) -> Callable[..., Any]:
                      help="With --engine dask: tcp://host:8786 (default: a local cluster), or threads/synchronous."),
         click.option("--blocksize", metavar="SIZE",
                      help="With --engine dask: CSV block size (default 64MiB; 0: whole files)."),
+        click.option("--stream/--no-stream", default=None,
+                     help="Aggregate a CSV export block by block as it is read, in bounded memory (default: for "
+                          "clean canonical CSV inputs of 256 MiB or more; the figures are the same either way)."),
         click.option("--cache", is_flag=True,
                      help="Keep each parsed file (Arrow IPC, memory-mapped) for the next run; HDKPI_CACHE=DIR sets "
                           "the place (default ~/.cache/hdkpi). An unchanged file is not parsed again."),

@@ -51,6 +51,11 @@ def _run(command_name: str, *, files: tuple[str, ...], targets: str | None, fmt:
     if engine == "pandas" and (scheduler or blocksize):
         raise UsageError("--scheduler and --blocksize go with --engine dask")
     ci = window_and_reading.pop("ci", None)
+    if details or rejects_path:  # both need the rows, which a streamed run does not keep
+        if window_and_reading.get("stream"):
+            raise UsageError(f"--stream keeps no rows, and {'--details' if details else '--rejects'} needs them; "
+                             "drop --stream")
+        window_and_reading["stream"] = False
     from ..history.store import resolve as resolve_history
 
     window_and_reading["history"] = resolve_history(window_and_reading.get("history"), None)

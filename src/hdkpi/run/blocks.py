@@ -209,19 +209,21 @@ def _evaluate(job: Job, frame: "pd.DataFrame", plan: Plan, provided: dict[str, A
     breakdown (``fine``: by the --by keys and the period position) — the overall figure, the groups
     and the periods are coarsenings of it, made on the client (measures.coarsen) — and, for a
     snapshot per period, its open/closed buckets (``at``)."""
-    from ..engine.compute import _group_keys, in_window
+    from ..engine.compute import _group_keys, _shared, in_window
     from ..engine.measures import Snapshot
 
-    ref, slicing = job.ref, job.slicing
-    frame = in_window(frame, job.anchor, job.window)
+    ref, slicing, anchor = job.ref, job.slicing, job.anchor
+    whole = frame  # the jobs of a block share its cut to the window, time dimensions and periods (memo)
+    frame = _shared("cut", whole, (anchor, id(job.window)), lambda: in_window(whole, anchor, job.window))
     measure = ref.kpi.fn(frame, _context(job, plan, provided), **ref.kwargs)
-    keys = _group_keys(frame, job.anchor, ref, slicing)[0] if slicing.active else []
+    keys = _group_keys(frame, anchor, ref, slicing)[0] if slicing.active else []
     out = {}
-    if _with_periods(job, plan.periods):
+    periods = plan.periods
+    if _with_periods(job, periods):
         if isinstance(measure, Snapshot):
-            out["at"] = measure.partial_at(keys, plan.periods.ends)
+            out["at"] = measure.partial_at(keys, periods.ends)
         else:
-            keys = [*keys, plan.periods.position(frame[job.anchor])]
+            keys = [*keys, _shared("period", frame, (anchor, id(periods)), lambda: periods.position(frame[anchor]))]
     out["fine"] = measure.partial(keys)
     return out
 
@@ -251,6 +253,18 @@ def block_partials(frame: "pd.DataFrame", kind: str, plan: Plan, history: str | 
             from ..ingest.combine import survey_lookup
 
             out["lookup"][kind] = survey_lookup(frame, ID_FIELD[kind], ids)
+    from ..engine.compute import _SHARED
+
+    token = _SHARED.set({})
+    try:
+        _all_partials(frame, kind, plan, history, out)
+    finally:
+        _SHARED.reset(token)
+    return out
+
+
+def _all_partials(frame: "pd.DataFrame", kind: str, plan: Plan, history: str | None, out: dict[str, Any]) -> None:
+    """:func:`block_partials`' jobs, into ``out``."""
     for job in plan.jobs:
         if job.kind != kind or job.history != history:
             continue
@@ -267,7 +281,6 @@ def block_partials(frame: "pd.DataFrame", kind: str, plan: Plan, history: str | 
             continue
         for breakdown, part in parts.items():
             out["partials"][(job.number, breakdown)] = part
-    return out
 
 
 def _combiner(plan: Plan, key: tuple[int, str]) -> Any:

@@ -35,6 +35,7 @@ class RunContext:
     periods: Any
     rejected: list[Any] = field(default_factory=list)  #: per file, its rejected rows (with --rejects)
     history: Any = None  #: the stored series of this run's figures (hdkpi.history.records.report_history)
+    streamed: bool = False  #: the rows were aggregated as they were read (hdkpi.run.stream): none is kept
 
 
 def records_behind(report: "Report", kpi: str, group: dict[str, str | None] | None = None,
@@ -46,6 +47,8 @@ def records_behind(report: "Report", kpi: str, group: dict[str, str | None] | No
     ctx: RunContext | None = getattr(report, "context", None)
     if ctx is None:
         raise UsageError("this report keeps no data to drill into")
+    if ctx.streamed:
+        raise UsageError("this run streamed its input and kept no rows to drill into; run it with --no-stream")
     ref = next((r for r in ctx.refs if r.name == kpi), None)
     if ref is None:
         raise UsageError(f"{kpi}: not in this report; computed: {', '.join(r.name for r in ctx.refs)}")

@@ -55,6 +55,7 @@ class RunOptions:
     dayfirst: bool | None = None  #: --dayfirst / --monthfirst for numeric dates (default: from the values)
     definitions: str = "standard"  #: --definitions standard|vendor
     cache: bool = False  #: --cache: keep parsed files for the next run (HDKPI_CACHE=DIR sets the place)
+    stream: bool | None = False  #: --stream/--no-stream; None: stream big CSV exports (hdkpi.run.stream)
     keep_rejects: bool = False  #: --rejects FILE: keep the rejected rows' cells
     ci: float | None = None  #: --ci 95 → 0.95: confidence intervals on shares and means
     progress: Any = None  #: called with a short message as each long stage starts (the CLI's spinner)
@@ -524,6 +525,11 @@ def run(options: RunOptions) -> Report:
     from ..targets.evaluate import evaluate
 
     plan = plan_run(options)
+    from .stream import streamed
+
+    report = streamed(plan)  # a big clean CSV export, aggregated as it is read
+    if report is not None:
+        return report
     registry, targets, settings, window = plan.registry, plan.targets, plan.settings, plan.window
     datasets = load_datasets(options, targets)
     frames = combine(datasets)

@@ -1,0 +1,407 @@
+"""The streamed run: a big clean CSV export aggregated block by block as it is read, never held whole.
+
+*When.* ``--stream``, or on its own (``--stream`` not given) when the CSV inputs add up to
+:data:`STREAM_FROM` bytes or more — and only if every input takes the typed read
+(:mod:`hdkpi.ingest.fastread`: a canonical CSV, generic preset, ISO times, UTF-8) and the run keeps no
+rows: no ``--cache``, ``--rejects``, ``--details``, ``--compare``, no survey files, and no KPI that
+looks at other records than its own rows (``call_fcr`` by repeat callers, ``next_issue_avoidance``).
+Otherwise the run reads whole files, as always.
+
+*How.* pyarrow's streaming CSV reader, with the typed read's own options, hands over blocks of
+:data:`BLOCK_BYTES`; they are gathered into chunks of about :data:`CHUNK_ROWS` rows, and each chunk
+goes through :func:`hdkpi.ingest.normalise.normalise_arrow` — every canonical column typed and
+checked, so a row's fate is decided exactly as in the whole-file read — and then through every
+KPI's partial aggregation (:mod:`hdkpi.run.blocks`: the engine's partial → merge → finish path, the
+one the Dask executor runs). Parsing the next block overlaps the work on a chunk (Arrow reads ahead
+on its own threads). What stays in memory: the partials, and an 8-byte fingerprint per used row's
+id (the duplicate rule looks across the whole file).
+
+*Periods.* ``--every`` periods are counted on a *loose* series, fixed before the first chunk: the
+window where it is bounded, else the first chunk's times widened by :data:`LOOSE_YEARS` (hours:
+:data:`LOOSE_YEARS_HOURLY`) on each side; the finish cuts it to the exact periods of the data.
+
+*Exact, or the whole-file read.* A chunk that cannot be read as the typed read reads it (a cell
+Arrow cannot type, a line break inside a cell, a malformed row), an id fingerprint seen twice (a
+duplicate id, or — about once in 10¹² runs of 10 M rows — two ids with one fingerprint), or a time
+outside the loose periods: the run stops streaming and reads the whole files instead, which decides
+exactly. Nothing is output before the end, so the fallback costs time only; the run says why on
+stderr (the progress line).
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+from ..fields import ID_FIELD
+
+if TYPE_CHECKING:  # pragma: no cover
+    from collections.abc import Iterator
+
+    import numpy as np
+    import pandas as pd
+
+    from ..engine.select import Window
+    from ..engine.slicing import Periods, Slicing
+    from ..ingest.normalise import Dataset
+    from ..model import Report
+    from .blocks import Inputs, Plan
+    from .pipeline import Plan as RunPlan
+
+STREAM_FROM = 256 << 20  #: CSV bytes (all inputs) from which a run streams without being asked
+BLOCK_BYTES = 4 << 20  #: bytes of text per block of the reader (smaller blocks keep fewer blocks in memory)
+CHUNK_ROWS = 262_144  #: rows gathered before a chunk is normalised and aggregated (fewer, larger pandas steps)
+LOOSE_YEARS = 25  #: the loose periods reach this far on each side of the first chunk's times
+LOOSE_YEARS_HOURLY = 3  #: the same for --every hour (at most 100,000 periods)
+STREAM_ENV = "HDKPI_STREAM_FROM"  #: bytes from which a run streams on its own (for tests: 0 = always)
+
+
+class Fallback(Exception):
+    """The streamed run cannot give the whole-file read's figures exactly: read whole files instead."""
+
+
+@dataclass
+class TypedFile:
+    """An input file the typed read can stream: fastread's plan of it."""
+
+    path: str
+    header: list[str]
+    delimiter: str
+    kind: str
+    columns: dict[str, str]  #: canonical field → column
+    types: list[Any]  #: one Arrow type per column
+
+
+def stream_from() -> int:
+    value = os.environ.get(STREAM_ENV)
+    return int(value) if value not in (None, "") else STREAM_FROM
+
+
+def typed_files(plan: "RunPlan") -> list[TypedFile] | None:
+    """The run's inputs as streams, or None when the run reads whole files (see the module's docstring)."""
+    from ..ingest.fastread import _plan as typed_plan
+    from .pipeline import file_mapping, kind_of
+
+    options, targets = plan.options, plan.targets
+    if options.stream is False or options.cache or options.keep_rejects or options.compare is not None:
+        return None
+    wanted = options.preset or (targets.preset if targets is not None else None)
+    if wanted not in (None, "generic") or not options.files:
+        return None
+    files: list[TypedFile] = []
+    for path in options.files:
+        found = typed_plan(path, lambda header: kind_of(header, options, targets),
+                           lambda kind: file_mapping(kind, targets, options.mapping))
+        if found is None:
+            return None
+        header, delimiter, kind, columns, types = found
+        if kind not in ("calls", "tickets"):
+            return None
+        files.append(TypedFile(path, header, delimiter, kind, columns, types))
+    if options.stream is None and sum(os.path.getsize(f.path) for f in files) < stream_from():
+        return None
+    return files
+
+
+def streamed(plan: "RunPlan") -> "Report | None":
+    """The run streamed, or None when it reads whole files (not streamable, or a :class:`Fallback`)."""
+    files = typed_files(plan)
+    if files is None:
+        return None
+    try:
+        return _run(plan, files)
+    except Fallback as why:
+        plan.options.step(f"reading whole files: {why}")
+        return None
+
+
+# -- reading -----------------------------------------------------------------------------------
+
+def _empty(file: TypedFile, tz: str) -> "pd.DataFrame":
+    """The normalised frame of no rows of this file: its columns and types."""
+    import pyarrow as pa
+
+    from ..ingest.normalise import normalise_arrow
+
+    arrays = {name: pa.chunked_array([], type=t) for name, t in zip(file.header, file.types)}
+    return normalise_arrow(arrays, rows=0, path=file.path, header=file.header, kind=file.kind, columns=file.columns,
+                           tz=tz).frame.iloc[:0]
+
+
+def _chunks(file: TypedFile, tz: str) -> "Iterator[Dataset]":
+    """The file's rows normalised, a chunk of about CHUNK_ROWS rows at a time (at least one chunk)."""
+    import pyarrow as pa
+    from pyarrow import csv as pacsv
+
+    from ..ingest.load import csv_options
+
+    read_options, parse_options, convert_options = csv_options(file.header, file.delimiter, "utf-8", file.types,
+                                                               newlines_in_values=False)
+    read_options.block_size = BLOCK_BYTES
+    try:
+        reader = pacsv.open_csv(pa.input_stream(file.path, compression="detect"), read_options=read_options,
+                                parse_options=parse_options, convert_options=convert_options)
+        pending: list[Any] = []
+        rows, given = 0, 0
+        for batch in reader:
+            pending.append(batch)
+            rows += batch.num_rows
+            if rows >= CHUNK_ROWS:
+                yield _normalised(file, pending, tz)
+                given += 1
+                pending, rows = [], 0
+        if pending or not given:
+            yield _normalised(file, pending, tz, reader.schema)
+    except (pa.ArrowInvalid, UnicodeDecodeError) as exc:
+        raise Fallback(f"{file.path}: {str(exc).splitlines()[0]}") from None
+
+
+def _normalised(file: TypedFile, batches: list[Any], tz: str, schema: Any = None) -> "Dataset":
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    from ..ingest.normalise import normalise_arrow
+
+    table = pa.Table.from_batches(batches, schema=schema)
+    for column in table.columns:  # a line break in a cell: the whole-file read reads those cells whole
+        if pa.types.is_string(column.type) and pc.any(pc.match_substring(column, "\n")).as_py():
+            raise Fallback(f"{file.path}: a cell holds a line break")
+    rows, arrays = table.num_rows, dict(zip(file.header, table.columns))
+    del table
+    return normalise_arrow(arrays, rows=rows, path=file.path, header=file.header, kind=file.kind,
+                           columns=file.columns, tz=tz)
+
+
+# -- ids -----------------------------------------------------------------------------------------
+
+_MULTIPLIER = 0x9E3779B97F4A7C15  #: an odd 64-bit constant (the golden ratio's), base of the polynomial
+
+
+def fingerprints(ids: "pd.Series") -> "np.ndarray":
+    """A 64-bit fingerprint of each non-missing text: a polynomial of its UTF-8 bytes modulo 2⁶⁴, mixed
+    with its length by splitmix64's finaliser — over Arrow's buffers, without a Python string per row.
+    Equal texts give equal fingerprints; different ones rarely do (the caller treats a shared one as a
+    possible duplicate and lets the exact rule decide)."""
+    import numpy as np
+    import pyarrow as pa
+
+    values = ids.dropna()
+    to_arrow = getattr(values.array, "__arrow_array__", None)
+    array = to_arrow() if to_arrow is not None else pa.array(values.to_numpy(dtype=object), type=pa.large_string())
+    if isinstance(array, pa.ChunkedArray):
+        array = array.combine_chunks()
+    array = array.cast(pa.large_string())
+    count = len(array)
+    if not count:
+        return np.zeros(0, dtype=np.uint64)
+    buffers = array.buffers()
+    offsets = np.frombuffer(buffers[1], dtype=np.int64)[array.offset: array.offset + count + 1]
+    data = np.frombuffer(buffers[2], dtype=np.uint8) if buffers[2] is not None else np.zeros(0, dtype=np.uint8)
+    low, high = int(offsets[0]), int(offsets[-1])
+    lengths = np.diff(offsets)
+    starts = offsets[:-1] - low
+    width = int(lengths.max())
+    with np.errstate(over="ignore"):
+        powers = np.cumprod(np.full(max(width, 1), _MULTIPLIER, dtype=np.uint64), dtype=np.uint64)
+        position = np.arange(high - low, dtype=np.int64) - np.repeat(starts, lengths)
+        terms = data[low:high].astype(np.uint64) * powers[position]
+        terms = np.append(terms, np.uint64(0))  # reduceat needs an index past the end for trailing empties
+        sums = np.add.reduceat(terms, np.minimum(starts, high - low))
+        sums[lengths == 0] = 0
+        h = sums ^ (lengths.astype(np.uint64) * np.uint64(0xBF58476D1CE4E5B9))
+        h ^= h >> np.uint64(30)
+        h *= np.uint64(0xBF58476D1CE4E5B9)
+        h ^= h >> np.uint64(27)
+        h *= np.uint64(0x94D049BB133111EB)
+        h ^= h >> np.uint64(31)
+    return h
+
+
+# -- dimensions as codes ---------------------------------------------------------------------------
+
+class Dimensions:
+    """The ``--by`` text columns as categoricals whose categories grow as chunks bring new values.
+
+    A chunk's categories are the values seen so far, in order of first appearance, so the codes of
+    an earlier chunk stay valid in a later one: partials are brought to the latest categories
+    (:meth:`recast`) before they are merged. Counting by codes (``np.bincount``) instead of hashing
+    the texts per KPI and breakdown is what :func:`hdkpi.run.pipeline.encode_dimensions` buys the
+    whole-file read."""
+
+    def __init__(self, dims: list[str]) -> None:
+        self.known: dict[str, list[Any]] = {dim: [] for dim in dims}
+        self.seen: dict[str, set[Any]] = {dim: set() for dim in dims}
+
+    def encode(self, frame: "pd.DataFrame") -> None:
+        import pandas as pd
+
+        for dim, known in self.known.items():
+            if dim not in frame.columns or not isinstance(frame[dim].dtype, pd.StringDtype):
+                continue
+            column = frame[dim]
+            new = [v for v in column.dropna().unique() if v not in self.seen[dim]]  # a few per chunk at most
+            known.extend(new)
+            self.seen[dim].update(new)
+            frame[dim] = pd.Categorical(column, categories=known)
+
+    def recast(self, outs: list[dict[str, Any]], dims_of: dict[int, list[str | None]], final: bool = False) -> None:
+        """Each partial's categorical key columns (``_k<i>``: the job's i-th dimension) with the
+        latest categories of their dimension; ``final``: sorted as texts sort, as the whole-file
+        read's categories are (the order of the records follows them)."""
+        import pandas as pd
+
+        if final:
+            for known in self.known.values():
+                known.sort()
+        for out in outs:
+            for (number, _), part in out["partials"].items():
+                for i, dim in enumerate(dims_of.get(number, [])):
+                    column = f"_k{i}"
+                    if dim is None or column not in part or not isinstance(part[column].dtype, pd.CategoricalDtype):
+                        continue
+                    if final or len(part[column].cat.categories) != len(self.known[dim]):
+                        part[column] = part[column].cat.set_categories(self.known[dim])
+
+
+def _job_dims(jobs: "Plan", meta: dict[str, "pd.DataFrame"], encoded: list[str]) -> dict[int, list[str | None]]:
+    """Per job, the dimension behind each of its key columns (None: one not encoded here), in the
+    order :func:`hdkpi.engine.compute._group_keys` makes the keys."""
+    from ..engine.slicing import TIME_DIMS
+
+    out: dict[int, list[str | None]] = {}
+    for job in jobs.jobs:
+        columns = meta[job.kind].columns if job.kind in meta else []
+        dims = [d for d in job.slicing.by if d in columns or (d in TIME_DIMS and job.anchor != "snapshot")]
+        out[job.number] = [d if d in encoded and d in columns else None for d in dims]
+    return out
+
+
+def _has_twins(prints: "list[np.ndarray]") -> bool:
+    import numpy as np
+
+    if not prints:
+        return False
+    every = np.sort(np.concatenate(prints))
+    return bool((every[1:] == every[:-1]).any())
+
+
+# -- the run -------------------------------------------------------------------------------------
+
+def _inputs(files: list[TypedFile], tz: str) -> "Inputs":
+    """blocks.Inputs of the typed files: per file its columns and types (no rows read yet)."""
+    from ..ingest.presets.base import GenericPreset
+    from .blocks import Inputs, Source, union_meta
+
+    sources = []
+    for number, file in enumerate(files):
+        source = Source(number=number, path=file.path, kind=file.kind, fmt="csv", header=file.header,
+                        delimiter=file.delimiter, preset=GenericPreset(), mapping=dict(file.columns), tz=tz,
+                        dayfirst=None, given=set(file.columns))
+        source.meta = _empty(file, tz)
+        sources.append(source)
+    meta = {kind: union_meta([s.meta for s in sources if s.kind == kind])
+            for kind in ("calls", "tickets") if any(s.kind == kind for s in sources)}
+    return Inputs(sources=sources, meta=meta, paths=[f.path for f in files],
+                  headers={f.path: f.header for f in files})
+
+
+def _loose(first: "pd.DataFrame", window: "Window", every: "Slicing | None") -> "Periods | None":
+    """The loose --every periods: the window where bounded, else the first chunk's times widened."""
+    import pandas as pd
+
+    from ..engine.slicing import anchor_spans, periods_of
+    from .blocks import two_rows
+
+    if every is None:
+        return None
+    spans = anchor_spans(first, window).values()
+    if not spans and (window.start is None or window.end is None):
+        raise Fallback("the first rows hold no time inside the window")
+    years = LOOSE_YEARS_HOURLY if every.every == "hour" else LOOSE_YEARS
+    reach = pd.DateOffset(years=years)
+    low = min((lo for lo, _ in spans), default=None)
+    high = max((hi for _, hi in spans), default=None)
+    frames = {"span": two_rows({"offered_at": (low - reach, high + reach)})} if spans else {}
+    return periods_of(frames, window, every)
+
+
+def _covers(loose: "Periods | None", span: dict[str, tuple[Any, Any]]) -> bool:
+    if loose is None or not len(loose):
+        return loose is None
+    return all(lo >= loose.starts[0] and hi < loose.ends[-1] for lo, hi in span.values())
+
+
+def _run(plan: "RunPlan", files: list[TypedFile]) -> "Report":
+    """pipeline.run, streamed: the same checks, KPI choice, evaluation and Report."""
+    from ..targets.evaluate import evaluate
+    from .blocks import JobSpec, block_partials, conform, finish_jobs, merge_partials, plan_jobs
+    from .details import RunContext
+    from .pipeline import (
+        check_map_columns,
+        check_map_fields,
+        in_business_time,
+        recall_history,
+        report_of,
+        segments_of,
+        select_refs,
+        slicing_of,
+        vendor_definitions,
+        with_segments,
+    )
+
+    options, targets, settings, window = plan.options, plan.targets, plan.settings, plan.window
+    check_map_fields(options.mapping)
+    check_map_columns(options.mapping, [f.header for f in files])
+    inputs = _inputs(files, options.tz)
+    frames = inputs.frames()
+    slicing = slicing_of(options, targets, settings, frames)
+    refs = in_business_time(select_refs(options, plan.registry, frames, targets, settings), targets, options.business)
+    refs = vendor_definitions(refs, [(f.kind, "generic") for f in files], options.definitions)
+    segments = segments_of(refs, targets, slicing)
+    specs = [JobSpec(tuple(refs), window, slicing), *[JobSpec((ref,), window, by) for ref, by in segments]]
+    every = slicing if slicing.every else None
+    segment_dims = [t.by for t in targets.targets if t.by] if targets is not None else []
+    dimensions = Dimensions(list(dict.fromkeys([*slicing.by, *segment_dims])))
+    dims_of: dict[int, list[str | None]] = {}
+    jobs: Plan | None = None
+    loose: Periods | None = None
+    outs: list[dict[str, Any]] = []
+    summaries: list[list[Any]] = [[] for _ in files]
+    prints: dict[str, list[Any]] = {}
+    for source, file in zip(inputs.sources, files):
+        options.step(f"reading {file.path} (streamed)")
+        id_field = ID_FIELD[file.kind]
+        for dataset in _chunks(file, options.tz):
+            frame = conform(dataset.frame, inputs.meta[file.kind]).reset_index(drop=True)
+            dimensions.encode(frame)
+            summaries[source.number].append(dataset.summary)
+            if id_field in source.given:
+                prints.setdefault(file.kind, []).append(fingerprints(frame[id_field]))
+            if jobs is None:
+                loose = _loose(frame, window, every)
+                jobs = plan_jobs(specs, inputs, settings, loose, window)
+                dims_of = _job_dims(jobs, inputs.meta, list(dimensions.known))
+                if any(job.history for job in jobs.jobs):
+                    raise Fallback("a KPI looks at other records than its own rows (repeat callers or requesters)")
+            out = block_partials(frame, file.kind, jobs, None)
+            if every is not None and not _covers(loose, out["span"].get(file.kind, {})):
+                raise Fallback(f"{file.path}: a time more than {LOOSE_YEARS} years from the first rows'")
+            outs.append(out)
+            if len(outs) >= 16:  # merged as it goes: what is held stays the size of the partials
+                dimensions.recast(outs, dims_of)
+                outs = [merge_partials(jobs, *outs)]
+    if any(_has_twins(p) for p in prints.values()):
+        raise Fallback("an id is given more than once (the duplicate rule decides on the whole file)")
+    assert jobs is not None
+    dimensions.recast(outs, dims_of, final=True)
+    merged = merge_partials(jobs, *outs)
+    computed = finish_jobs(specs, inputs, jobs, merged, summaries, {}, loose)
+    results = with_segments(computed.results[0],
+                            {ref.name: rows[1:] for (ref, _), rows in zip(segments, computed.results[1:])})
+    recall_history(results, options, settings, window, slicing, computed.frames, computed.periods)
+    verdicts = evaluate(results, targets.targets if targets is not None else [], settings)
+    report = report_of(plan, verdicts, computed.summaries, slicing)
+    report.context = RunContext(refs=refs, frames=computed.frames, settings=settings, window=window, slicing=slicing,
+                                periods=computed.periods, streamed=True)
+    return report
