@@ -16,6 +16,7 @@ and quantiles n = number of values; counts n = value.
 
 from __future__ import annotations
 
+from contextvars import ContextVar
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
@@ -111,6 +112,10 @@ def _groupby(frame: "pd.DataFrame", keys: list["pd.Series"]):
 
 #: the largest number of (group × period) cells counted in one np.bincount pass; beyond it, a groupby
 MAX_CELLS = 1 << 24
+#: set while partials are made of pieces of the rows (a streamed file's chunks, Dask's blocks): a mean's
+#: partial then sums by np.bincount over the cell codes — floats summed in another order, which merged
+#: partials do anyway — instead of pandas' compensated groupby, and leaves out the one-pass variance
+PIECEWISE: ContextVar[bool] = ContextVar("PIECEWISE", default=False)
 
 
 @dataclass
@@ -416,6 +421,9 @@ class Mean(_OverValues):
                 m2 = float(((s / n - x) ** 2).sum())
                 return pd.DataFrame({"_k0": np.zeros(1, dtype="int64"), "n": np.array([n], dtype="int64"),
                                      "s": [float(s)], "m2": [m2], "var": [m2 / (n - 1) if n > 1 else np.nan]})
+        cells = _cells(keys, self.values.index) if keys and PIECEWISE.get() else None
+        if cells is not None:
+            return self._by_codes(cells)
         values = self.values.astype("float64")
         groups = _groupby(values.to_frame("v"), _keys_or_constant(keys, values.index))["v"]
         n = groups.count()
@@ -424,6 +432,25 @@ class Mean(_OverValues):
         out["m2"] = (groups.var(ddof=0) * n).fillna(0.0)
         out["var"] = groups.var(ddof=1)
         return out.reset_index()
+
+    def _by_codes(self, cells: _Cells) -> "pd.DataFrame":
+        """:meth:`partial` of a piece by np.bincount over the cell codes (under :data:`PIECEWISE`):
+        n, s and m2 per cell with any row (a group whose values are all missing has n = 0)."""
+        import numpy as np
+
+        x = self.values.to_numpy(dtype="float64", na_value=np.nan)
+        present = ~np.isnan(x)
+        code, values = cells.code[present], x[present]
+        rows = np.bincount(cells.code, minlength=cells.size)
+        n = np.bincount(code, minlength=cells.size)
+        s = np.bincount(code, weights=values, minlength=cells.size)
+        mean = s / np.maximum(n, 1)
+        deviation = values - mean[code]
+        m2 = np.bincount(code, weights=deviation * deviation, minlength=cells.size)
+        keep = np.flatnonzero(rows)
+        frame = cells.keys(keep).to_frame(index=False)
+        frame["n"], frame["s"], frame["m2"] = n[keep].astype(np.int64), s[keep], m2[keep]
+        return frame
 
     def combine(self, partials: "pd.DataFrame") -> "pd.DataFrame":
         import numpy as np

@@ -254,12 +254,14 @@ def block_partials(frame: "pd.DataFrame", kind: str, plan: Plan, history: str | 
 
             out["lookup"][kind] = survey_lookup(frame, ID_FIELD[kind], ids)
     from ..engine.compute import _SHARED
+    from ..engine.measures import PIECEWISE
 
-    token = _SHARED.set({})
+    token, piecewise = _SHARED.set({}), PIECEWISE.set(True)
     try:
         _all_partials(frame, kind, plan, history, out)
     finally:
         _SHARED.reset(token)
+        PIECEWISE.reset(piecewise)
     return out
 
 

@@ -179,8 +179,9 @@ _MULTIPLIER = 0x9E3779B97F4A7C15  #: an odd 64-bit constant (the golden ratio's)
 
 
 def fingerprints(ids: "pd.Series") -> "np.ndarray":
-    """A 64-bit fingerprint of each non-missing text: a polynomial of its UTF-8 bytes modulo 2⁶⁴, mixed
-    with its length by splitmix64's finaliser — over Arrow's buffers, without a Python string per row.
+    """A 64-bit fingerprint of each non-missing text: a polynomial of its UTF-8 bytes modulo 2⁶⁴
+    (Horner's, b₀·M^(L−1) + … + b_(L−1)), mixed with its length L by splitmix64's finaliser — over
+    Arrow's buffers, without a Python string per row.
     Equal texts give equal fingerprints; different ones rarely do (the caller treats a shared one as a
     possible duplicate and lets the exact rule decide)."""
     import numpy as np
@@ -202,14 +203,31 @@ def fingerprints(ids: "pd.Series") -> "np.ndarray":
     lengths = np.diff(offsets)
     starts = offsets[:-1] - low
     width = int(lengths.max())
-    with np.errstate(over="ignore"):
-        powers = np.cumprod(np.full(max(width, 1), _MULTIPLIER, dtype=np.uint64), dtype=np.uint64)
+    if width and (lengths == width).all():  # ids of one length (the usual): its bytes as a matrix, by column
+        matrix = data[low:high].reshape(count, width)
+        h = np.zeros(count, dtype=np.uint64)
+        with np.errstate(over="ignore"):
+            for j in range(width):
+                h = h * np.uint64(_MULTIPLIER) + matrix[:, j]
+        return _mixed(h, lengths)
+    with np.errstate(over="ignore"):  # the same polynomial as above, with each text's own length
+        powers = np.concatenate(([np.uint64(1)], np.cumprod(np.full(max(width - 1, 0), _MULTIPLIER, dtype=np.uint64),
+                                                            dtype=np.uint64)))
         position = np.arange(high - low, dtype=np.int64) - np.repeat(starts, lengths)
-        terms = data[low:high].astype(np.uint64) * powers[position]
+        exponent = np.repeat(lengths - 1, lengths) - position
+        terms = data[low:high].astype(np.uint64) * powers[exponent]
         terms = np.append(terms, np.uint64(0))  # reduceat needs an index past the end for trailing empties
         sums = np.add.reduceat(terms, np.minimum(starts, high - low))
         sums[lengths == 0] = 0
-        h = sums ^ (lengths.astype(np.uint64) * np.uint64(0xBF58476D1CE4E5B9))
+    return _mixed(sums, lengths)
+
+
+def _mixed(h: "np.ndarray", lengths: "np.ndarray") -> "np.ndarray":
+    """splitmix64's finaliser over the polynomial and the length."""
+    import numpy as np
+
+    with np.errstate(over="ignore"):
+        h = h ^ (lengths.astype(np.uint64) * np.uint64(0xBF58476D1CE4E5B9))
         h ^= h >> np.uint64(30)
         h *= np.uint64(0xBF58476D1CE4E5B9)
         h ^= h >> np.uint64(27)
@@ -234,16 +252,33 @@ class Dimensions:
         self.seen: dict[str, set[Any]] = {dim: set() for dim in dims}
 
     def encode(self, frame: "pd.DataFrame") -> None:
+        import numpy as np
         import pandas as pd
+        import pyarrow as pa
 
         for dim, known in self.known.items():
             if dim not in frame.columns or not isinstance(frame[dim].dtype, pd.StringDtype):
                 continue
             column = frame[dim]
-            new = [v for v in column.dropna().unique() if v not in self.seen[dim]]  # a few per chunk at most
-            known.extend(new)
-            self.seen[dim].update(new)
-            frame[dim] = pd.Categorical(column, categories=known)
+            to_arrow = getattr(column.array, "__arrow_array__", None)
+            if to_arrow is None:  # not Arrow-backed: pandas hashes the texts
+                new = [v for v in column.dropna().unique() if v not in self.seen[dim]]
+                self._learn(dim, new)
+                frame[dim] = pd.Categorical(column, categories=known)
+                continue
+            array = to_arrow()
+            array = (array.combine_chunks() if isinstance(array, pa.ChunkedArray) else array).dictionary_encode()
+            words = array.dictionary.to_pylist()  # the chunk's distinct values: a few hundred at most
+            self._learn(dim, [w for w in words if w not in self.seen[dim]])
+            position = {w: i for i, w in enumerate(known)}
+            lookup = np.array([position[w] for w in words] + [-1], dtype=np.int64)  # last: a missing value
+            codes = lookup[array.indices.fill_null(len(words)).to_numpy(zero_copy_only=False)]
+            frame[dim] = pd.Series(pd.Categorical.from_codes(codes, dtype=pd.CategoricalDtype(known)),
+                                   index=frame.index)
+
+    def _learn(self, dim: str, new: list[Any]) -> None:
+        self.known[dim].extend(new)
+        self.seen[dim].update(new)
 
     def recast(self, outs: list[dict[str, Any]], dims_of: dict[int, list[str | None]], final: bool = False) -> None:
         """Each partial's categorical key columns (``_k<i>``: the job's i-th dimension) with the
