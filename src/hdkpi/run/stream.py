@@ -51,7 +51,7 @@ if TYPE_CHECKING:  # pragma: no cover
 
 STREAM_FROM = 256 << 20  #: CSV bytes (all inputs) from which a run streams without being asked
 BLOCK_BYTES = 4 << 20  #: bytes of text per block of the reader (smaller blocks keep fewer blocks in memory)
-CHUNK_ROWS = 262_144  #: rows gathered before a chunk is normalised and aggregated (fewer, larger pandas steps)
+CHUNK_ROWS = 524_288  #: rows gathered before a chunk is normalised and aggregated (fewer, larger pandas steps)
 LOOSE_YEARS = 25  #: the loose periods reach this far on each side of the first chunk's times
 LOOSE_YEARS_HOURLY = 3  #: the same for --every hour (at most 100,000 periods)
 STREAM_ENV = "HDKPI_STREAM_FROM"  #: bytes from which a run streams on its own (for tests: 0 = always)
