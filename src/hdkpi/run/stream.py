@@ -399,6 +399,8 @@ def _run(plan: "RunPlan", files: list[TypedFile]) -> "Report":
     segment_dims = [t.by for t in targets.targets if t.by] if targets is not None else []
     dimensions = Dimensions(list(dict.fromkeys([*slicing.by, *segment_dims])))
     dims_of: dict[int, list[str | None]] = {}
+    if any(job.history for job in plan_jobs(specs, inputs, settings, None, window).jobs):  # before any read
+        raise Fallback("a KPI looks at other records than its own rows (repeat callers or requesters)")
     jobs: Plan | None = None
     loose: Periods | None = None
     outs: list[dict[str, Any]] = []
@@ -417,8 +419,6 @@ def _run(plan: "RunPlan", files: list[TypedFile]) -> "Report":
                 loose = _loose(frame, window, every)
                 jobs = plan_jobs(specs, inputs, settings, loose, window)
                 dims_of = _job_dims(jobs, inputs.meta, list(dimensions.known))
-                if any(job.history for job in jobs.jobs):
-                    raise Fallback("a KPI looks at other records than its own rows (repeat callers or requesters)")
             out = block_partials(frame, file.kind, jobs, None)
             if every is not None and not _covers(loose, out["span"].get(file.kind, {})):
                 raise Fallback(f"{file.path}: a time more than {LOOSE_YEARS} years from the first rows'")
