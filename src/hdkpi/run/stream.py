@@ -1,10 +1,11 @@
 """The streamed run: a big clean CSV export aggregated block by block as it is read, never held whole.
 
 *When.* ``--stream``, or on its own (``--stream`` not given) when the CSV inputs add up to
-:data:`STREAM_FROM` bytes or more — and only if every input takes the typed read
-(:mod:`hdkpi.ingest.fastread`: a canonical CSV, generic preset, ISO times, UTF-8) and the run keeps no
-rows: no ``--cache``, ``--rejects``, ``--details``, ``--compare``, no survey files, and no KPI that
-looks at other records than its own rows (``call_fcr`` by repeat callers, ``next_issue_avoidance``).
+:data:`STREAM_FROM` bytes of text or more (a compressed file counts five times its size) — and only
+if every input takes the typed read (:mod:`hdkpi.ingest.fastread`: a canonical CSV, generic preset,
+ISO times, UTF-8) and the run keeps no rows: no ``--cache``, ``--rejects``, ``--details``,
+``--compare``, no survey files, and no KPI that looks at other records than its own rows
+(``call_fcr`` by repeat callers, ``next_issue_avoidance``).
 Otherwise the run reads whole files, as always.
 
 *How.* pyarrow's streaming CSV reader, with the typed read's own options, hands over blocks of
@@ -99,9 +100,15 @@ def typed_files(plan: "RunPlan") -> list[TypedFile] | None:
         if kind not in ("calls", "tickets"):
             return None
         files.append(TypedFile(path, header, delimiter, kind, columns, types))
-    if options.stream is None and sum(os.path.getsize(f.path) for f in files) < stream_from():
+    if options.stream is None and sum(_text_bytes(f.path) for f in files) < stream_from():
         return None
     return files
+
+
+def _text_bytes(path: str) -> int:
+    """About how much text a file holds: its size, or 5 × that compressed (a CSV's usual ratio)."""
+    size = os.path.getsize(path)
+    return size * 5 if path.lower().endswith((".gz", ".bz2", ".zst")) else size
 
 
 def streamed(plan: "RunPlan") -> "Report | None":
