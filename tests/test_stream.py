@@ -303,3 +303,17 @@ def test_dimensions_keep_their_codes_as_new_values_come():
     assert list(first["queue"].cat.categories) == ["b", "a"]
     assert list(second["queue"].cat.categories) == ["b", "a", "c"]
     assert first["queue"].cat.codes.tolist() == [0, 1, -1, 0] and second["queue"].cat.codes.tolist() == [2, 1]
+
+
+def test_a_window_open_at_its_end_after_the_first_chunk(tmp_path):
+    """--from after every time of the first chunks: the periods are anchored at the window's start."""
+    path = _write(tmp_path, _calls(), "calls.csv")
+    _same(files=[path], start="2026-03-08", every="day", by=["queue"])
+
+
+def test_progress_is_told_per_chunk(tmp_path):
+    path = _write(tmp_path, _calls(), "calls.csv")
+    _, streamed_run, messages = _document(files=[path], stream=True)
+    assert streamed_run
+    shown = [m for m in messages if "(streamed): " in m]
+    assert len(shown) >= 5 and shown[-1].endswith("%")

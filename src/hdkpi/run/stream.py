@@ -136,8 +136,9 @@ def _empty(file: TypedFile, tz: str) -> "pd.DataFrame":
                            tz=tz).frame.iloc[:0]
 
 
-def _chunks(file: TypedFile, tz: str) -> "Iterator[Dataset]":
-    """The file's rows normalised, a chunk of about CHUNK_ROWS rows at a time (at least one chunk)."""
+def _chunks(file: TypedFile, tz: str, progress: Any = None) -> "Iterator[Dataset]":
+    """The file's rows normalised, a chunk of about CHUNK_ROWS rows at a time (at least one chunk);
+    ``progress`` is told how far the reading is after each chunk."""
     import pyarrow as pa
     from pyarrow import csv as pacsv
 
@@ -151,13 +152,18 @@ def _chunks(file: TypedFile, tz: str) -> "Iterator[Dataset]":
                                 parse_options=parse_options, convert_options=convert_options)
         pending: list[Any] = []
         rows, given = 0, 0
-        for batch in reader:
+        size = os.path.getsize(file.path)
+        raw = not file.path.lower().endswith((".gz", ".bz2", ".zst"))
+        for blocks, batch in enumerate(reader, start=1):
             pending.append(batch)
             rows += batch.num_rows
             if rows >= CHUNK_ROWS:
                 yield _normalised(file, pending, tz)
                 given += 1
                 pending, rows = [], 0
+                if progress is not None:  # each block is BLOCK_BYTES of (uncompressed) text
+                    progress(f"reading {file.path} (streamed): {min(blocks * BLOCK_BYTES / size, 1.0):.0%}" if raw
+                             else f"reading {file.path} (streamed): {blocks * BLOCK_BYTES >> 20:,} MiB of text")
         if pending or not given:
             yield _normalised(file, pending, tz, reader.schema)
     except (pa.ArrowInvalid, UnicodeDecodeError) as exc:
@@ -358,14 +364,16 @@ def _loose(first: "pd.DataFrame", window: "Window", every: "Slicing | None") -> 
     if every is None:
         return None
     spans = anchor_spans(first, window).values()
-    if not spans and (window.start is None or window.end is None):
-        raise Fallback("the first rows hold no time inside the window")
-    years = LOOSE_YEARS_HOURLY if every.every == "hour" else LOOSE_YEARS
-    reach = pd.DateOffset(years=years)
-    low = min((lo for lo, _ in spans), default=None)
-    high = max((hi for _, hi in spans), default=None)
-    frames = {"span": two_rows({"offered_at": (low - reach, high + reach)})} if spans else {}
-    return periods_of(frames, window, every)
+    reach = pd.DateOffset(years=LOOSE_YEARS_HOURLY if every.every == "hour" else LOOSE_YEARS)
+    if spans:
+        low, high = min(lo for lo, _ in spans), max(hi for _, hi in spans)
+    elif window.start is not None:  # the first rows are all outside a window open at its end
+        low = high = pd.Timestamp(window.start)
+    elif window.end is not None:
+        low = high = pd.Timestamp(window.end)
+    else:
+        raise Fallback("the first rows hold no time")
+    return periods_of({"span": two_rows({"offered_at": (low - reach, high + reach)})}, window, every)
 
 
 def _covers(loose: "Periods | None", span: dict[str, tuple[Any, Any]]) -> bool:
@@ -416,7 +424,7 @@ def _run(plan: "RunPlan", files: list[TypedFile]) -> "Report":
     for source, file in zip(inputs.sources, files):
         options.step(f"reading {file.path} (streamed)")
         id_field = ID_FIELD[file.kind]
-        for dataset in _chunks(file, options.tz):
+        for dataset in _chunks(file, options.tz, options.progress):
             frame = conform(dataset.frame, inputs.meta[file.kind]).reset_index(drop=True)
             dimensions.encode(frame)
             summaries[source.number].append(dataset.summary)
