@@ -13,8 +13,10 @@ Otherwise the run reads whole files, as always.
 goes through :func:`hdkpi.ingest.normalise.normalise_arrow` — every canonical column typed and
 checked, so a row's fate is decided exactly as in the whole-file read — and then through every
 KPI's partial aggregation (:mod:`hdkpi.run.blocks`: the engine's partial → merge → finish path, the
-one the Dask executor runs). Parsing the next block overlaps the work on a chunk (Arrow reads ahead
-on its own threads). What stays in memory: the partials, and an 8-byte fingerprint per used row's
+one the Dask executor runs). Arrow parses ahead on its own threads, and :data:`WORKERS` chunks are
+normalised and aggregated at once on threads (pandas, numpy and Arrow release the GIL in their
+loops); their partials are taken in the order of the chunks, so a run gives the same figures every
+time. What stays in memory: the partials, and an 8-byte fingerprint per used row's
 id (the duplicate rule looks across the whole file).
 
 *Periods.* ``--every`` periods are counted on a *loose* series, fixed before the first chunk: the
@@ -32,6 +34,9 @@ stderr (the progress line).
 from __future__ import annotations
 
 import os
+import threading
+from collections import deque
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -55,6 +60,7 @@ BLOCK_BYTES = 4 << 20  #: bytes of text per block of the reader (smaller blocks 
 CHUNK_ROWS = 524_288  #: rows gathered before a chunk is normalised and aggregated (fewer, larger pandas steps)
 LOOSE_YEARS = 25  #: the loose periods reach this far on each side of the first chunk's times
 LOOSE_YEARS_HOURLY = 3  #: the same for --every hour (at most 100,000 periods)
+WORKERS = 2  #: chunks worked on at once, on threads (pandas, numpy and Arrow release the GIL in their loops)
 STREAM_ENV = "HDKPI_STREAM_FROM"  #: bytes from which a run streams on its own (for tests: 0 = always)
 
 
@@ -136,8 +142,8 @@ def _empty(file: TypedFile, tz: str) -> "pd.DataFrame":
                            tz=tz).frame.iloc[:0]
 
 
-def _chunks(file: TypedFile, tz: str, progress: Any = None) -> "Iterator[Dataset]":
-    """The file's rows normalised, a chunk of about CHUNK_ROWS rows at a time (at least one chunk);
+def _chunks(file: TypedFile, progress: Any = None) -> "Iterator[Any]":
+    """The file's rows as Arrow tables of about CHUNK_ROWS rows (at least one, maybe empty);
     ``progress`` is told how far the reading is after each chunk."""
     import pyarrow as pa
     from pyarrow import csv as pacsv
@@ -158,25 +164,25 @@ def _chunks(file: TypedFile, tz: str, progress: Any = None) -> "Iterator[Dataset
             pending.append(batch)
             rows += batch.num_rows
             if rows >= CHUNK_ROWS:
-                yield _normalised(file, pending, tz)
+                yield pa.Table.from_batches(pending)
                 given += 1
                 pending, rows = [], 0
                 if progress is not None:  # each block is BLOCK_BYTES of (uncompressed) text
                     progress(f"reading {file.path} (streamed): {min(blocks * BLOCK_BYTES / size, 1.0):.0%}" if raw
                              else f"reading {file.path} (streamed): {blocks * BLOCK_BYTES >> 20:,} MiB of text")
         if pending or not given:
-            yield _normalised(file, pending, tz, reader.schema)
+            yield pa.Table.from_batches(pending, schema=reader.schema)
     except (pa.ArrowInvalid, UnicodeDecodeError) as exc:
         raise Fallback(f"{file.path}: {str(exc).splitlines()[0]}") from None
 
 
-def _normalised(file: TypedFile, batches: list[Any], tz: str, schema: Any = None) -> "Dataset":
+def _normalised(file: TypedFile, table: Any, tz: str) -> "Dataset":
+    """A chunk's rows typed and checked as the whole-file read does (normalise_arrow)."""
     import pyarrow as pa
     import pyarrow.compute as pc
 
     from ..ingest.normalise import normalise_arrow
 
-    table = pa.Table.from_batches(batches, schema=schema)
     for column in table.columns:  # a line break in a cell: the whole-file read reads those cells whole
         if pa.types.is_string(column.type) and pc.any(pc.match_substring(column, "\n")).as_py():
             raise Fallback(f"{file.path}: a cell holds a line break")
@@ -325,13 +331,58 @@ def _job_dims(jobs: "Plan", meta: dict[str, "pd.DataFrame"], encoded: list[str])
     return out
 
 
-def _has_twins(prints: "list[np.ndarray]") -> bool:
-    import numpy as np
+class IdPrints:
+    """The used rows' id fingerprints, kept on disk, not in memory: per kind in :data:`BUCKETS` files by
+    their top bits (8 bytes a row, in a temporary directory removed at the end). At the end each file
+    is read and sorted alone, so finding a fingerprint given twice takes one bucket's memory —
+    the run's memory stays the same from 10 M to 30 M rows."""
 
-    if not prints:
+    BUCKETS = 16
+
+    def __init__(self) -> None:
+        self.directory: str | None = None
+        self.files: dict[tuple[str, int], Any] = {}
+
+    def add(self, kind: str, prints: "np.ndarray") -> None:
+        import numpy as np
+
+        if not len(prints):
+            return
+        if self.directory is None:
+            import tempfile
+
+            self.directory = tempfile.mkdtemp(prefix="hdkpi-ids-")
+        bucket = (prints >> np.uint64(60)).astype(np.int64)  # 16 buckets: the top 4 bits
+        order = np.argsort(bucket, kind="stable")
+        bounds = np.searchsorted(bucket[order], np.arange(self.BUCKETS + 1))
+        for number in range(self.BUCKETS):
+            part = prints[order[bounds[number]:bounds[number + 1]]]
+            if len(part):
+                key = (kind, number)
+                if key not in self.files:
+                    self.files[key] = open(os.path.join(self.directory, f"{kind}-{number}.u64"), "wb")  # noqa: SIM115
+                self.files[key].write(part.tobytes())
+
+    def twins(self) -> bool:
+        """Whether any kind holds one fingerprint twice."""
+        import numpy as np
+
+        for handle in self.files.values():
+            handle.close()
+        for handle in self.files.values():
+            prints = np.fromfile(handle.name, dtype=np.uint64)
+            prints.sort()
+            if (prints[1:] == prints[:-1]).any():
+                return True
         return False
-    every = np.sort(np.concatenate(prints))
-    return bool((every[1:] == every[:-1]).any())
+
+    def close(self) -> None:
+        import shutil
+
+        for handle in self.files.values():
+            handle.close()
+        if self.directory is not None:
+            shutil.rmtree(self.directory, ignore_errors=True)
 
 
 # -- the run -------------------------------------------------------------------------------------
@@ -384,6 +435,15 @@ def _covers(loose: "Periods | None", span: dict[str, tuple[Any, Any]]) -> bool:
 
 def _run(plan: "RunPlan", files: list[TypedFile]) -> "Report":
     """pipeline.run, streamed: the same checks, KPI choice, evaluation and Report."""
+    prints = IdPrints()
+    try:
+        return _run_with(plan, files, prints)
+    finally:
+        prints.close()  # also when the run goes back to the whole-file read
+
+
+def _run_with(plan: "RunPlan", files: list[TypedFile], prints: IdPrints) -> "Report":
+    """:func:`_run`, the id fingerprints going to ``prints``."""
     from ..targets.evaluate import evaluate
     from .blocks import JobSpec, block_partials, conform, finish_jobs, merge_partials, plan_jobs
     from .details import RunContext
@@ -420,28 +480,60 @@ def _run(plan: "RunPlan", files: list[TypedFile]) -> "Report":
     loose: Periods | None = None
     outs: list[dict[str, Any]] = []
     summaries: list[list[Any]] = [[] for _ in files]
-    prints: dict[str, list[Any]] = {}
-    for source, file in zip(inputs.sources, files):
-        options.step(f"reading {file.path} (streamed)")
-        id_field = ID_FIELD[file.kind]
-        for dataset in _chunks(file, options.tz, options.progress):
-            frame = conform(dataset.frame, inputs.meta[file.kind]).reset_index(drop=True)
+    lock = threading.Lock()
+
+    def rows_of(file: TypedFile, table: Any) -> tuple[Any, "pd.DataFrame", Any]:
+        """(accounting, normalised rows with coded dimensions, id fingerprints) of a chunk."""
+        dataset = _normalised(file, table, options.tz)
+        frame = conform(dataset.frame, inputs.meta[file.kind]).reset_index(drop=True)
+        with lock:  # the categories grow in one order
             dimensions.encode(frame)
-            summaries[source.number].append(dataset.summary)
-            if id_field in source.given:
-                prints.setdefault(file.kind, []).append(fingerprints(frame[id_field]))
-            if jobs is None:
-                loose = _loose(frame, window, every)
-                jobs = plan_jobs(specs, inputs, settings, loose, window)
-                dims_of = _job_dims(jobs, inputs.meta, list(dimensions.known))
-            out = block_partials(frame, file.kind, jobs, None)
-            if every is not None and not _covers(loose, out["span"].get(file.kind, {})):
-                raise Fallback(f"{file.path}: a time more than {LOOSE_YEARS} years from the first rows'")
-            outs.append(out)
-            if len(outs) >= 16:  # merged as it goes: what is held stays the size of the partials
-                dimensions.recast(outs, dims_of)
-                outs = [merge_partials(jobs, *outs)]
-    if any(_has_twins(p) for p in prints.values()):
+        id_field = ID_FIELD[file.kind]
+        return dataset.summary, frame, fingerprints(frame[id_field]) if id_field in file.columns else None
+
+    def work(file: TypedFile, table: Any) -> tuple[Any, Any, dict[str, Any]]:
+        summary, frame, printed = rows_of(file, table)
+        return summary, printed, block_partials(frame, file.kind, jobs, None)
+
+    def take(number: int, file: TypedFile, done: tuple[Any, Any, dict[str, Any]]) -> None:
+        """A chunk's results, in the order of the chunks (merged in that order: the same figures every run)."""
+        nonlocal outs
+        summary, printed, out = done
+        summaries[number].append(summary)
+        if printed is not None:
+            prints.add(file.kind, printed)
+        if every is not None and not _covers(loose, out["span"].get(file.kind, {})):
+            raise Fallback(f"{file.path}: a time more than {LOOSE_YEARS} years from the first rows'")
+        outs.append(out)
+        if len(outs) >= 16:  # merged as it goes: what is held stays the size of the partials
+            dimensions.recast(outs, dims_of)
+            outs = [merge_partials(jobs, *outs)]
+
+    with ThreadPoolExecutor(max_workers=WORKERS, thread_name_prefix="hdkpi-chunk") as pool:
+        waiting: deque[tuple[int, TypedFile, Future]] = deque()
+        try:
+            for source, file in zip(inputs.sources, files):
+                options.step(f"reading {file.path} (streamed)")
+                for table in _chunks(file, options.progress):
+                    if jobs is None:  # the first chunk, here: it fixes the loose periods and plans the jobs
+                        summary, frame, printed = rows_of(file, table)
+                        loose = _loose(frame, window, every)
+                        jobs = plan_jobs(specs, inputs, settings, loose, window)
+                        dims_of = _job_dims(jobs, inputs.meta, list(dimensions.known))
+                        take(source.number, file, (summary, printed, block_partials(frame, file.kind, jobs, None)))
+                        continue
+                    waiting.append((source.number, file, pool.submit(work, file, table)))
+                    del table
+                    while len(waiting) > WORKERS:
+                        number, done_file, future = waiting.popleft()
+                        take(number, done_file, future.result())
+            while waiting:
+                number, done_file, future = waiting.popleft()
+                take(number, done_file, future.result())
+        finally:
+            for _, _, future in waiting:
+                future.cancel()
+    if prints.twins():
         raise Fallback("an id is given more than once (the duplicate rule decides on the whole file)")
     assert jobs is not None
     dimensions.recast(outs, dims_of, final=True)
