@@ -505,16 +505,16 @@ def _from_keys(keys: "Any") -> "Any":
     return np.where(keys < 0, keys ^ np.int64(0x7FFFFFFFFFFFFFFF), keys).view(np.float64)
 
 
-def _whole_ranks(values: "Any") -> tuple["Any", int, int] | None:
-    """(value − smallest, the smallest, range + 1 with NaN ranked last) when the values are whole
-    numbers spanning at most 4 × their count (+1024) — durations in seconds — else None."""
+def _whole_ranks(values: "Any", groups: int) -> tuple["Any", int, int] | None:
+    """(value − smallest, the smallest, range + 2 with NaN ranked last) when the values are whole
+    numbers (durations in seconds) whose range keeps ``groups`` × it within 62 bits — else None."""
     import numpy as np
 
     present = values[~np.isnan(values)]
     if not len(present):
         return None
     low, high = present.min(), present.max()
-    if not (np.isfinite(low) and np.isfinite(high)) or high - low > 4 * len(values) + 1024 \
+    if not (np.isfinite(low) and np.isfinite(high)) or (high - low + 2) * max(groups, 1) >= 2.0**62 \
             or not (present == np.floor(present)).all():
         return None
     width = int(high - low) + 2
@@ -530,7 +530,7 @@ def _sorted_runs(group: "Any", values: "Any") -> tuple["Any", "Any", "Any"]:
     import numpy as np
 
     keys = _float_keys(values)
-    whole = _whole_ranks(values) if group is not None else None
+    whole = _whole_ranks(values, int(group.max()) + 1 if len(group) else 1) if group is not None else None
     if group is None:
         ordered = np.sort(keys)
         width = None
@@ -564,9 +564,14 @@ def _order(group: "Any", values: "Any") -> "Any":
     :func:`_sorted_runs`); rows of equal group and value come in any order."""
     import numpy as np
 
-    keys = _float_keys(values)
-    unique, ranks = np.unique(keys, return_inverse=True)
-    return np.argsort(group * max(len(unique), 1) + ranks.astype(np.int64))
+    # whole seconds: the value is its own rank, no sort to find the ranks
+    whole = _whole_ranks(values, int(group.max()) + 1 if len(group) else 1)
+    if whole is not None:
+        ranks, _, width = whole
+    else:
+        unique, ranks = np.unique(_float_keys(values), return_inverse=True)
+        width = max(len(unique), 1)
+    return np.argsort(group * width + ranks.astype(np.int64))
 
 
 @dataclass
