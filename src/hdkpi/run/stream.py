@@ -53,7 +53,7 @@ if TYPE_CHECKING:  # pragma: no cover
     from ..ingest.normalise import Dataset
     from ..model import Report
     from .blocks import Inputs, Plan
-    from .pipeline import Plan as RunPlan
+    from .plan import Plan as RunPlan
 
 STREAM_FROM = 256 << 20  #: CSV bytes (all inputs) from which a run streams without being asked
 BLOCK_BYTES = 4 << 20  #: bytes of text per block of the reader (smaller blocks keep fewer blocks in memory)
@@ -88,7 +88,7 @@ def stream_from() -> int:
 def typed_files(plan: "RunPlan") -> list[TypedFile] | None:
     """The run's inputs as streams, or None when the run reads whole files (see the module's docstring)."""
     from ..ingest.fastread import _plan as typed_plan
-    from .pipeline import file_mapping, kind_of
+    from .plan import file_mapping, kind_of
 
     options, targets = plan.options, plan.targets
     if options.stream is False or options.cache or options.keep_rejects or options.compare is not None:
@@ -447,7 +447,7 @@ def _run_with(plan: "RunPlan", files: list[TypedFile], prints: IdPrints) -> "Rep
     from ..targets.evaluate import evaluate
     from .blocks import JobSpec, block_partials, conform, finish_jobs, merge_partials, plan_jobs
     from .details import RunContext
-    from .pipeline import (
+    from .plan import (
         check_map_columns,
         check_map_fields,
         in_business_time,
