@@ -56,7 +56,7 @@ SCHEDULE_TEXT = "weekday,interval,agents\n" + "".join(
 
 #: options written bare in the docs that belong to another program (option → whose)
 FOREIGN_OPTIONS: dict[str, str] = {
-    "--duckdb": "bench/run.py", "--gz": "bench/run.py", "--profile": "bench/run.py",
+    "--duckdb": "bench/run.py", "--gz": "bench/run.py", "--profile": "bench/run.py", "--hdkpi-arg": "bench/run.py",
     "--validate": "bench/duckdb_ref.py", "--sql": "bench/duckdb_ref.py",
     "-X": "python",  # python -X importtime
 }
