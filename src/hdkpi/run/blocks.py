@@ -617,3 +617,36 @@ def finish_jobs(specs: list[JobSpec], inputs: Inputs, plan: Plan, merged: dict[s
     order = {path: i for i, path in enumerate(inputs.paths)}
     accounts.sort(key=lambda s: order.get(s.path, len(order)))
     return Computed(results=results, summaries=accounts, periods=periods, frames=frames)
+
+
+@dataclass
+class Jobs:
+    """What a run over blocks computes, chosen from the inputs' columns as the whole-file read
+    chooses it: the KPIs, the slicing, the per-segment targets and the specs for :func:`finish_jobs`."""
+
+    refs: list["KpiRef"]
+    slicing: "Slicing"
+    segments: list[tuple["KpiRef", "Slicing"]]
+    specs: list[JobSpec]
+
+    def results(self, computed: Computed) -> list["Result"]:
+        """The report's results from the specs' results: the first spec's, with each segment's
+        groups judged by its own target (as pipeline.add_segments)."""
+        from .plan import with_segments
+
+        return with_segments(computed.results[0], {ref.name: rows[1:] for (ref, _), rows
+                                                   in zip(self.segments, computed.results[1:])})
+
+
+def choose_jobs(plan: Any, frames: dict[str, "pd.DataFrame"], read_with: list[tuple[str, str]]) -> Jobs:
+    """The KPIs, slicing and per-segment targets of a run whose inputs have these (empty) ``frames``;
+    ``read_with``: (kind, preset) of each input file, for ``--definitions vendor``."""
+    from .plan import in_business_time, segments_of, select_refs, slicing_of, vendor_definitions
+
+    options, targets, settings, window = plan.options, plan.targets, plan.settings, plan.window
+    slicing = slicing_of(options, targets, settings, frames)
+    refs = in_business_time(select_refs(options, plan.registry, frames, targets, settings), targets, options.business)
+    refs = vendor_definitions(refs, read_with, options.definitions)
+    segments = segments_of(refs, targets, slicing)  # as pipeline.add_segments: judged per group
+    specs = [JobSpec(tuple(refs), window, slicing), *[JobSpec((ref,), window, by) for ref, by in segments]]
+    return Jobs(refs, slicing, segments, specs)

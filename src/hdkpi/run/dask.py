@@ -763,25 +763,13 @@ def run(options: Any, *, scheduler: str | None = None, blocksize: int | str | No
     --details/show (no rows are kept on the client), the parsed-data cache."""
 
     from ..targets.evaluate import evaluate
-    from .pipeline import (
-        annotate,
-        check_map_columns,
-        check_map_fields,
-        file_mapping,
-        in_business_time,
-        load_datasets,
-        plan_run,
-        report_of,
-        segments_of,
-        select_refs,
-        slicing_of,
-        vendor_definitions,
-        with_segments,
-    )
+    from .blocks import choose_jobs
+    from .pipeline import load_datasets
+    from .plan import annotate, check_map_columns, check_map_fields, file_mapping, plan_run, report_of
 
     _require_dask()
     plan = plan_run(options)
-    registry, targets, settings, window = plan.registry, plan.targets, plan.settings, plan.window
+    targets, settings = plan.targets, plan.settings
     if options.compare is not None:
         raise UsageError("--compare is not available with --engine dask; report the earlier window as its own run "
                          "(--from/--to), or use --engine pandas")
@@ -797,22 +785,17 @@ def run(options: Any, *, scheduler: str | None = None, blocksize: int | str | No
                              options, files=paths, cache=False,
                              mapping={f: c for f, c in options.mapping.items() if c in columns}), targets))
     check_map_columns(options.mapping, inputs.headers.values())
-    frames = inputs.frames()
-    slicing = slicing_of(options, targets, settings, frames)
-    refs = in_business_time(select_refs(options, registry, frames, targets, settings), targets, options.business)
     read_with = [(s.kind, s.preset.name) for s in inputs.sources]
     read_with += [(d.kind, d.summary.preset) for d in inputs.survey_datasets]
-    refs = vendor_definitions(refs, read_with, options.definitions)
-    segments = segments_of(refs, targets, slicing)  # as pipeline.add_segments: judged per group
-    specs = [JobSpec(tuple(refs), window, slicing), *[JobSpec((ref,), window, by) for ref, by in segments]]
-    options.step(f"computing {len(refs)} KPIs on Dask")
+    chosen = choose_jobs(plan, inputs.frames(), read_with)
+    specs = chosen.specs
+    options.step(f"computing {len(chosen.refs)} KPIs on Dask")
     if client is not None:
         computed = compute_jobs(specs, inputs, settings, client)
     else:
         with connect(scheduler) as made:
             computed = compute_jobs(specs, inputs, settings, made)
-    results = with_segments(computed.results[0],
-                            {ref.name: rows[1:] for (ref, _), rows in zip(segments, computed.results[1:])})
+    results = chosen.results(computed)
     annotate(results, options, settings)
     verdicts = evaluate(results, targets.targets if targets is not None else [], settings)
-    return report_of(plan, verdicts, computed.summaries, slicing)
+    return report_of(plan, verdicts, computed.summaries, chosen.slicing)

@@ -445,31 +445,16 @@ def _run(plan: "RunPlan", files: list[TypedFile]) -> "Report":
 def _run_with(plan: "RunPlan", files: list[TypedFile], prints: IdPrints) -> "Report":
     """:func:`_run`, the id fingerprints going to ``prints``."""
     from ..targets.evaluate import evaluate
-    from .blocks import JobSpec, block_partials, conform, finish_jobs, merge_partials, plan_jobs
+    from .blocks import block_partials, choose_jobs, conform, finish_jobs, merge_partials, plan_jobs
     from .details import RunContext
-    from .plan import (
-        check_map_columns,
-        check_map_fields,
-        in_business_time,
-        recall_history,
-        report_of,
-        segments_of,
-        select_refs,
-        slicing_of,
-        vendor_definitions,
-        with_segments,
-    )
+    from .plan import check_map_columns, check_map_fields, recall_history, report_of
 
     options, targets, settings, window = plan.options, plan.targets, plan.settings, plan.window
     check_map_fields(options.mapping)
     check_map_columns(options.mapping, [f.header for f in files])
     inputs = _inputs(files, options.tz)
-    frames = inputs.frames()
-    slicing = slicing_of(options, targets, settings, frames)
-    refs = in_business_time(select_refs(options, plan.registry, frames, targets, settings), targets, options.business)
-    refs = vendor_definitions(refs, [(f.kind, "generic") for f in files], options.definitions)
-    segments = segments_of(refs, targets, slicing)
-    specs = [JobSpec(tuple(refs), window, slicing), *[JobSpec((ref,), window, by) for ref, by in segments]]
+    chosen = choose_jobs(plan, inputs.frames(), [(f.kind, "generic") for f in files])
+    refs, slicing, specs = chosen.refs, chosen.slicing, chosen.specs
     every = slicing if slicing.every else None
     segment_dims = [t.by for t in targets.targets if t.by] if targets is not None else []
     dimensions = Dimensions(list(dict.fromkeys([*slicing.by, *segment_dims])))
@@ -539,8 +524,7 @@ def _run_with(plan: "RunPlan", files: list[TypedFile], prints: IdPrints) -> "Rep
     dimensions.recast(outs, dims_of, final=True)
     merged = merge_partials(jobs, *outs)
     computed = finish_jobs(specs, inputs, jobs, merged, summaries, {}, loose)
-    results = with_segments(computed.results[0],
-                            {ref.name: rows[1:] for (ref, _), rows in zip(segments, computed.results[1:])})
+    results = chosen.results(computed)
     recall_history(results, options, settings, window, slicing, computed.frames, computed.periods)
     verdicts = evaluate(results, targets.targets if targets is not None else [], settings)
     report = report_of(plan, verdicts, computed.summaries, slicing)
