@@ -317,3 +317,40 @@ def test_progress_is_told_per_chunk(tmp_path):
     assert streamed_run
     shown = [m for m in messages if "(streamed): " in m]
     assert len(shown) >= 5 and shown[-1].endswith("%")
+
+
+def test_id_prints_find_a_twin_in_any_bucket_and_leave_no_files():
+    """Fingerprints of 20,000 ids spread over the 16 buckets; one id repeated is found whichever
+    bucket it falls in, ids of two kinds never clash, and the temporary files are removed."""
+    import os
+
+    ids = pd.Series([f"C{i:06d}" for i in range(20_000)], dtype="str")
+    prints = stream.fingerprints(ids)
+    assert len(np.unique(prints >> np.uint64(60))) == 16
+    clean = stream.IdPrints()
+    clean.add("calls", prints[:10_000])
+    clean.add("calls", prints[10_000:])
+    clean.add("tickets", prints[:50])  # the same texts as ticket ids: another kind, no twin
+    directory = clean.directory
+    assert not clean.twins()
+    clean.close()
+    assert directory is not None and not os.path.exists(directory)
+    for at in (0, 7_777, 19_999):
+        twice = stream.IdPrints()
+        twice.add("calls", prints)
+        twice.add("calls", prints[at:at + 1])
+        assert twice.twins(), at
+        twice.close()
+
+
+def test_a_run_that_goes_back_to_the_whole_file_leaves_no_files(tmp_path, monkeypatch):
+    import tempfile
+
+    monkeypatch.setattr(tempfile, "tempdir", str(tmp_path / "t"))
+    (tmp_path / "t").mkdir()
+    lines = _calls(1200).splitlines()
+    lines.append(lines[3])  # a duplicate id
+    path = _write(tmp_path, "\n".join(lines) + "\n", "calls.csv")
+    _, streamed_run, _ = _document(files=[path], stream=True)
+    assert not streamed_run
+    assert list((tmp_path / "t").iterdir()) == []
