@@ -354,3 +354,29 @@ def test_a_run_that_goes_back_to_the_whole_file_leaves_no_files(tmp_path, monkey
     _, streamed_run, _ = _document(files=[path], stream=True)
     assert not streamed_run
     assert list((tmp_path / "t").iterdir()) == []
+
+
+EDGES = {
+    "empty": "call_id,offered_at,wait_seconds,outcome,queue\n",
+    "one row": "call_id,offered_at,wait_seconds,outcome,queue\nC1,2026-03-02T09:00:00Z,10,answered,a\n",
+    "all abandoned": "call_id,offered_at,wait_seconds,outcome,queue\n"
+                     + "".join(f"C{i},2026-03-02T09:{i:02d}:00Z,{i},abandoned,a\n" for i in range(40)),
+    "no queue column": "call_id,offered_at,wait_seconds,outcome\n"
+                       + "".join(f"C{i},2026-03-0{2 + i % 3}T09:{i:02d}:00Z,{i},answered\n" for i in range(40)),
+    "one group, 20 s threshold met exactly": "call_id,offered_at,wait_seconds,outcome,queue\n"
+                                             + "".join(f"C{i},2026-03-02T09:{i:02d}:00Z,20,answered,a\n"
+                                                       for i in range(40)),
+}
+
+
+@pytest.mark.parametrize("name", list(EDGES))
+@pytest.mark.parametrize("shape", [{}, {"by": ["queue"], "every": "day"}])
+def test_edges_streamed_equal_the_whole_file_read(tmp_path, monkeypatch, name, shape):
+    monkeypatch.setattr(stream, "CHUNK_ROWS", 7)
+    monkeypatch.setattr(stream, "BLOCK_BYTES", 256)
+    path = _write(tmp_path, EDGES[name], "calls.csv")
+    whole, _, _ = _document(files=[path], stream=False, **shape)
+    got, streamed_run, messages = _document(files=[path], stream=True, **shape)
+    assert got == whole
+    # an empty file has no time to fix the --every periods by: the whole-file read, which says so
+    assert streamed_run == (name != "empty" or "every" not in shape), messages
