@@ -380,3 +380,28 @@ def test_edges_streamed_equal_the_whole_file_read(tmp_path, monkeypatch, name, s
     assert got == whole
     # an empty file has no time to fix the --every periods by: the whole-file read, which says so
     assert streamed_run == (name != "empty" or "every" not in shape), messages
+
+
+def test_check_with_history_records_the_same_figures_streamed(tmp_path, monkeypatch):
+    """A nightly `check --history`: the streamed run stores as many figures as the whole-file read,
+    a second streamed run finds them all unchanged, and both exit 1 on the same misses."""
+    from click.testing import CliRunner
+
+    from hdkpi.cli import cli
+
+    path = _write(tmp_path, _calls(), "calls.csv")
+    targets = _write(tmp_path, 'targets:\n  abandonment_rate: "<= 20%"\n  asa: "<= 2m"\n', "targets.yaml")
+    runs = {}
+    for name, flag in (("streamed", "--stream"), ("whole", "--no-stream"), ("again", "--stream")):
+        store = tmp_path / ("whole.db" if name == "whole" else "streamed.db")
+        result = CliRunner().invoke(cli, ["check", path, "-t", targets, "--every", "day", "--history", str(store),
+                                          "-f", "json", flag])
+        document = json.loads(result.stdout)
+        document.pop("generated_at")
+        runs[name] = (result.exit_code, document, result.stderr)
+    assert runs["streamed"][0] == runs["whole"][0] == 1
+    assert runs["streamed"][1] == runs["whole"][1]
+    whole = [line.replace("whole.db", "streamed.db") for line in runs["whole"][2].splitlines()
+             if "recorded the run" in line]
+    assert whole and whole == [line for line in runs["streamed"][2].splitlines() if "recorded the run" in line]
+    assert "0 new, 0 replaced" in runs["again"][2]
