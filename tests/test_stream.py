@@ -206,16 +206,28 @@ def test_a_line_break_in_a_cell_reads_the_whole_file(tmp_path):
     assert got == whole
 
 
-def test_a_kpi_looking_at_other_records_reads_the_whole_file(tmp_path):
-    """call_fcr counts repeat calls of the same caller across the file."""
+@pytest.mark.parametrize("shape", [{}, {"by": ["queue"], "every": "day"}, {"start": "2026-03-04", "end": "2026-03-07"}])
+def test_repeat_callers_are_found_across_chunks(tmp_path, shape):
+    """call_fcr without a resolved flag counts a caller's next call within 7 days, wherever it is in
+    the file: the rows are cut by caller into files of whole histories (97 callers over 800 calls)."""
     text = _calls(800).replace(CALL_COLUMNS, CALL_COLUMNS + ",caller_id")
     lines = text.splitlines()
-    lines = [lines[0]] + [f"{line},{'P' + str(i % 97)}" for i, line in enumerate(lines[1:])]
+    lines = [lines[0]] + [f"{line},{'' if i % 41 == 0 else 'P' + str(i % 97)}" for i, line in enumerate(lines[1:])]
     path = _write(tmp_path, "\n".join(lines) + "\n", "calls.csv")
-    got, streamed_run, messages = _document(files=[path], stream=True, kpis=["call_fcr", "calls_offered"])
-    whole, _, _ = _document(files=[path], stream=False, kpis=["call_fcr", "calls_offered"])
-    assert not streamed_run and any("other records" in m for m in messages)
-    assert got == whole
+    document = _same(files=[path], kpis=["call_fcr", "calls_offered"], **shape)
+    fcr = next(r for r in document["results"] if r["kpi"] == "call_fcr" and not r["group"] and r["period"] is None)
+    assert fcr["method"].startswith("repeat_caller") and fcr["value"] is not None and fcr["n"] > 0
+
+
+def test_next_issue_avoidance_across_chunks(tmp_path):
+    """Tickets of 40 requesters over 2,500 tickets: the next issue of the same requester is found
+    whichever chunk holds it."""
+    text = _tickets().replace("priority,team,reopens", "priority,team,reopens,requester")
+    lines = text.splitlines()
+    lines = [lines[0]] + [f"{line},R{i % 40}" for i, line in enumerate(lines[1:])]
+    path = _write(tmp_path, "\n".join(lines) + "\n", "tickets.csv")
+    document = _same(files=[path], kpis=["next_issue_avoidance", "ticket_volume"], by=["priority"], every="week")
+    assert any(r["kpi"] == "next_issue_avoidance" and r["value"] is not None for r in document["results"])
 
 
 def test_what_never_streams(tmp_path, monkeypatch):
@@ -405,3 +417,31 @@ def test_check_with_history_records_the_same_figures_streamed(tmp_path, monkeypa
              if "recorded the run" in line]
     assert whole and whole == [line for line in runs["streamed"][2].splitlines() if "recorded the run" in line]
     assert "0 new, 0 replaced" in runs["again"][2]
+
+
+PLUGINS = '''
+from hdkpi import Count, KpiContext, kpi
+
+
+@kpi("after_hours_calls", title="Calls after 17:00", kind="calls", unit="count", direction="none",
+     anchor="offered_at", definition="Calls offered at 17:00 UTC or later.")
+def after_hours_calls(calls, ctx: KpiContext) -> Count:
+    return Count(calls["offered_at"].dt.hour >= 17)
+
+
+@kpi("calls_of_busy_queues", title="Calls of queues with 500 calls or more", kind="calls", unit="count",
+     direction="none", anchor="offered_at", definition="Calls whose queue has 500 calls or more in the input.")
+def calls_of_busy_queues(calls, ctx: KpiContext) -> Count:
+    sizes = ctx.frames["calls"]["queue"].value_counts()
+    return Count(calls["queue"].isin(sizes[sizes >= 500].index))
+'''
+
+
+def test_plugin_kpis_stream_unless_they_read_other_records(tmp_path):
+    """A plugin KPI over its own rows streams; one that reads every call through ctx.frames (not by
+    caller) sends the run to the whole-file read, which computes it: the same figures either way."""
+    plugin = _write(tmp_path, PLUGINS, "plugin.py")
+    path = _write(tmp_path, _calls(), "calls.csv")
+    _same(files=[path], plugins=[plugin], kpis=["after_hours_calls"], by=["queue"])
+    document = _same(streams=False, files=[path], plugins=[plugin], kpis=["calls_of_busy_queues"])
+    assert document["results"][0]["value"] > 0

@@ -4,8 +4,9 @@
 :data:`STREAM_FROM` bytes of text or more (a compressed file counts five times its size) — and only
 if every input takes the typed read (:mod:`hdkpi.ingest.fastread`: a canonical CSV, generic preset,
 ISO times, UTF-8) and the run keeps no rows: no ``--cache``, ``--rejects``, ``--details``,
-``--compare``, no survey files, and no KPI that looks at other records than its own rows
-(``call_fcr`` by repeat callers, ``next_issue_avoidance``).
+``--compare``, no survey files. KPIs that look at other records of the same caller or requester
+(``call_fcr`` by repeat callers, ``next_issue_avoidance``) are computed from the rows cut by that key
+into temporary files of whole histories (:class:`Partitions`), one file at a time.
 Otherwise the run reads whole files, as always.
 
 *How.* pyarrow's streaming CSV reader, with the typed read's own options, hands over blocks of
@@ -33,6 +34,7 @@ stderr (the progress line).
 
 from __future__ import annotations
 
+import contextlib
 import os
 import threading
 from collections import deque
@@ -57,7 +59,7 @@ if TYPE_CHECKING:  # pragma: no cover
 
 STREAM_FROM = 256 << 20  #: CSV bytes (all inputs) from which a run streams without being asked
 BLOCK_BYTES = 4 << 20  #: bytes of text per block of the reader (smaller blocks keep fewer blocks in memory)
-CHUNK_ROWS = 524_288  #: rows gathered before a chunk is normalised and aggregated (fewer, larger pandas steps)
+CHUNK_ROWS = 262_144  #: rows gathered before a chunk is normalised and aggregated (fewer, larger pandas steps)
 LOOSE_YEARS = 25  #: the loose periods reach this far on each side of the first chunk's times
 LOOSE_YEARS_HOURLY = 3  #: the same for --every hour (at most 100,000 periods)
 WORKERS = 2  #: chunks worked on at once, on threads (pandas, numpy and Arrow release the GIL in their loops)
@@ -385,6 +387,75 @@ class IdPrints:
             shutil.rmtree(self.directory, ignore_errors=True)
 
 
+class Partitions:
+    """The rows of a kind cut by a key (a caller, a requester) into :data:`COUNT` Arrow IPC files in a
+    temporary directory, for the KPIs that look at other records of the same key (``call_fcr`` by
+    repeat callers, ``next_issue_avoidance``): every row of a key lands in one file, so each file,
+    read back alone, holds whole histories — what Dask's shuffle by the key gives its partitions.
+    A row without the key goes to the first file (it is still a row of the KPI). The files are
+    written in the order of the chunks, so the figures are the same every run."""
+
+    COUNT = 16
+
+    def __init__(self) -> None:
+        self.directory: str | None = None
+        self.writers: dict[tuple[str, str, int], Any] = {}
+        self.schemas: dict[tuple[str, str, int], Any] = {}
+
+    @classmethod
+    def cut(cls, frame: "pd.DataFrame", key: str) -> "list[Any]":
+        """The chunk's rows as COUNT Arrow tables (some empty), by the fingerprint of ``key``."""
+        import numpy as np
+        import pyarrow as pa
+
+        part = np.zeros(len(frame), dtype=np.int64)
+        present = frame[key].notna().to_numpy()
+        part[present] = (fingerprints(frame[key]) % np.uint64(cls.COUNT)).astype(np.int64)
+        table = pa.Table.from_pandas(frame, preserve_index=False)
+        return [table.filter(pa.array(part == number)) for number in range(cls.COUNT)]
+
+    def add(self, kind: str, key: str, tables: "list[Any]") -> None:
+        import pyarrow as pa
+
+        if self.directory is None:
+            import tempfile
+
+            self.directory = tempfile.mkdtemp(prefix="hdkpi-rows-")
+        for number, table in enumerate(tables):
+            if not table.num_rows:
+                continue
+            slot = (kind, key, number)
+            if slot not in self.writers:
+                path = os.path.join(self.directory, f"{kind}-{key}-{number}.arrows")
+                self.writers[slot] = pa.ipc.new_stream(path, table.schema)
+                self.schemas[slot] = table.schema
+            schema = self.schemas[slot]
+            try:
+                self.writers[slot].write_table(table if table.schema.equals(schema) else table.cast(schema))
+            except (pa.ArrowInvalid, pa.ArrowTypeError, ValueError) as exc:
+                raise Fallback(f"the rows of one {key} could not be kept apart ({exc})") from None
+
+    def read(self) -> "Iterator[tuple[str, str, pd.DataFrame]]":
+        """(kind, key, rows) of every file written, one at a time."""
+        import pyarrow as pa
+
+        for writer in self.writers.values():
+            writer.close()
+        for (kind, key, number), _ in sorted(self.writers.items(), key=lambda item: item[0]):
+            path = os.path.join(self.directory or "", f"{kind}-{key}-{number}.arrows")
+            with pa.ipc.open_stream(path) as reader:
+                yield kind, key, reader.read_all().to_pandas()
+
+    def close(self) -> None:
+        import shutil
+
+        for writer in self.writers.values():
+            with contextlib.suppress(Exception):  # closed already, or broken by the error being handled
+                writer.close()
+        if self.directory is not None:
+            shutil.rmtree(self.directory, ignore_errors=True)
+
+
 # -- the run -------------------------------------------------------------------------------------
 
 def _inputs(files: list[TypedFile], tz: str) -> "Inputs":
@@ -435,15 +506,17 @@ def _covers(loose: "Periods | None", span: dict[str, tuple[Any, Any]]) -> bool:
 
 def _run(plan: "RunPlan", files: list[TypedFile]) -> "Report":
     """pipeline.run, streamed: the same checks, KPI choice, evaluation and Report."""
-    prints = IdPrints()
+    prints, partitions = IdPrints(), Partitions()
     try:
-        return _run_with(plan, files, prints)
-    finally:
-        prints.close()  # also when the run goes back to the whole-file read
+        return _run_with(plan, files, prints, partitions)
+    finally:  # also when the run goes back to the whole-file read
+        prints.close()
+        partitions.close()
 
 
-def _run_with(plan: "RunPlan", files: list[TypedFile], prints: IdPrints) -> "Report":
-    """:func:`_run`, the id fingerprints going to ``prints``."""
+def _run_with(plan: "RunPlan", files: list[TypedFile], prints: IdPrints, partitions: Partitions) -> "Report":
+    """:func:`_run`, the id fingerprints going to ``prints`` and the rows that KPIs looking at other
+    records need to ``partitions``."""
     from ..targets.evaluate import evaluate
     from .blocks import block_partials, choose_jobs, conform, finish_jobs, merge_partials, plan_jobs
     from .details import RunContext
@@ -459,31 +532,37 @@ def _run_with(plan: "RunPlan", files: list[TypedFile], prints: IdPrints) -> "Rep
     segment_dims = [t.by for t in targets.targets if t.by] if targets is not None else []
     dimensions = Dimensions(list(dict.fromkeys([*slicing.by, *segment_dims])))
     dims_of: dict[int, list[str | None]] = {}
-    if any(job.history for job in plan_jobs(specs, inputs, settings, None, window).jobs):  # before any read
-        raise Fallback("a KPI looks at other records than its own rows (repeat callers or requesters)")
+    planned = plan_jobs(specs, inputs, settings, None, window).jobs
+    histories = sorted({(job.kind, job.history) for job in planned if job.history})  # (kind, key): whole histories
+    if any("(ctx.frames)" in (job.note or "") for job in planned):  # other records, by no key of ours
+        raise Fallback("a KPI looks at other records than its own rows, not by caller or requester")
     jobs: Plan | None = None
     loose: Periods | None = None
     outs: list[dict[str, Any]] = []
     summaries: list[list[Any]] = [[] for _ in files]
     lock = threading.Lock()
 
-    def rows_of(file: TypedFile, table: Any) -> tuple[Any, "pd.DataFrame", Any]:
-        """(accounting, normalised rows with coded dimensions, id fingerprints) of a chunk."""
+    def rows_of(file: TypedFile, table: Any) -> tuple[Any, "pd.DataFrame", Any, dict[str, Any]]:
+        """(accounting, normalised rows with coded dimensions, id fingerprints, the rows cut by each
+        history key) of a chunk."""
         dataset = _normalised(file, table, options.tz)
         frame = conform(dataset.frame, inputs.meta[file.kind]).reset_index(drop=True)
+        cuts = {key: Partitions.cut(frame, key) for kind, key in histories if kind == file.kind and key in frame}
         with lock:  # the categories grow in one order
             dimensions.encode(frame)
         id_field = ID_FIELD[file.kind]
-        return dataset.summary, frame, fingerprints(frame[id_field]) if id_field in file.columns else None
+        return dataset.summary, frame, fingerprints(frame[id_field]) if id_field in file.columns else None, cuts
 
-    def work(file: TypedFile, table: Any) -> tuple[Any, Any, dict[str, Any]]:
-        summary, frame, printed = rows_of(file, table)
-        return summary, printed, block_partials(frame, file.kind, jobs, None)
+    def work(file: TypedFile, table: Any) -> tuple[Any, Any, dict[str, Any], dict[str, Any]]:
+        summary, frame, printed, cuts = rows_of(file, table)
+        return summary, printed, block_partials(frame, file.kind, jobs, None), cuts
 
-    def take(number: int, file: TypedFile, done: tuple[Any, Any, dict[str, Any]]) -> None:
+    def take(number: int, file: TypedFile, done: tuple[Any, Any, dict[str, Any], dict[str, Any]]) -> None:
         """A chunk's results, in the order of the chunks (merged in that order: the same figures every run)."""
         nonlocal outs
-        summary, printed, out = done
+        summary, printed, out, cuts = done
+        for key, tables in cuts.items():
+            partitions.add(file.kind, key, tables)
         summaries[number].append(summary)
         if printed is not None:
             prints.add(file.kind, printed)
@@ -501,11 +580,12 @@ def _run_with(plan: "RunPlan", files: list[TypedFile], prints: IdPrints) -> "Rep
                 options.step(f"reading {file.path} (streamed)")
                 for table in _chunks(file, options.progress):
                     if jobs is None:  # the first chunk, here: it fixes the loose periods and plans the jobs
-                        summary, frame, printed = rows_of(file, table)
+                        summary, frame, printed, cuts = rows_of(file, table)
                         loose = _loose(frame, window, every)
                         jobs = plan_jobs(specs, inputs, settings, loose, window)
                         dims_of = _job_dims(jobs, inputs.meta, list(dimensions.known))
-                        take(source.number, file, (summary, printed, block_partials(frame, file.kind, jobs, None)))
+                        take(source.number, file, (summary, printed, block_partials(frame, file.kind, jobs, None),
+                                                   cuts))
                         continue
                     waiting.append((source.number, file, pool.submit(work, file, table)))
                     del table
@@ -521,6 +601,14 @@ def _run_with(plan: "RunPlan", files: list[TypedFile], prints: IdPrints) -> "Rep
     if prints.twins():
         raise Fallback("an id is given more than once (the duplicate rule decides on the whole file)")
     assert jobs is not None
+    for kind, key, rows in partitions.read():  # one file of whole histories at a time
+        options.step(f"{kind}: other records of the same {key}")
+        frame = conform(rows, inputs.meta[kind])
+        dimensions.encode(frame)
+        outs.append(block_partials(frame, kind, jobs, key))
+        if len(outs) >= 16:
+            dimensions.recast(outs, dims_of)
+            outs = [merge_partials(jobs, *outs)]
     dimensions.recast(outs, dims_of, final=True)
     merged = merge_partials(jobs, *outs)
     computed = finish_jobs(specs, inputs, jobs, merged, summaries, {}, loose)
