@@ -98,6 +98,12 @@ def typed_files(plan: "RunPlan") -> list[TypedFile] | None:
     wanted = options.preset or (targets.preset if targets is not None else None)
     if wanted not in (None, "generic") or not options.files:
         return None
+    if options.stream is None:  # on its own: only for big inputs (their size first, before any reading)
+        try:
+            if sum(_text_bytes(path) for path in options.files) < stream_from():
+                return None
+        except OSError:  # stdin, or a file that is not there: the whole-file read says so
+            return None
     files: list[TypedFile] = []
     for path in options.files:
         found = typed_plan(path, lambda header: kind_of(header, options, targets),
@@ -108,8 +114,6 @@ def typed_files(plan: "RunPlan") -> list[TypedFile] | None:
         if kind not in ("calls", "tickets"):
             return None
         files.append(TypedFile(path, header, delimiter, kind, columns, types))
-    if options.stream is None and sum(_text_bytes(f.path) for f in files) < stream_from():
-        return None
     return files
 
 
