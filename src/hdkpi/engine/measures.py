@@ -21,6 +21,8 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:  # pragma: no cover
+    from collections.abc import Callable
+
     import pandas as pd
 
 
@@ -522,41 +524,39 @@ def _whole_ranks(values: "Any", groups: int) -> tuple["Any", int, int] | None:
     return ranks, int(low), width
 
 
+def _ranks(group: "Any", values: "Any") -> tuple["Any", int, "Callable[[Any], Any]"]:
+    """(each value's rank among the values, NaN last; the number of ranks; ranks → their values):
+    whole seconds rank as themselves (value − smallest, no sort needed), other floats by their dense
+    rank (one sort of their int64 keys). ``group * width + rank`` then orders the rows by group and
+    value; it fits in 63 bits for any frame that fits in memory (rows² < 2⁶²)."""
+    import numpy as np
+
+    whole = _whole_ranks(values, int(group.max()) + 1 if len(group) else 1)
+    if whole is not None:
+        ranks, low, width = whole
+        return ranks, width, lambda r: np.where(r == width - 1, np.nan, r + low).astype(np.float64)
+    distinct, ranks = np.unique(_float_keys(values), return_inverse=True)
+    return ranks.astype(np.int64), max(len(distinct), 1), lambda r: _from_keys(distinct[r])
+
+
 def _sorted_runs(group: "Any", values: "Any") -> tuple["Any", "Any", "Any"]:
     """The rows as runs of equal (group, value), sorted by group code then value (NaN last): the
     group of each run, its value, its number of rows — by one sort of int64 keys: the float keys
-    themselves without groups (``group`` None), else group × (the value's dense rank) + rank, which
-    fits in 63 bits for any frame that fits in memory (rows² < 2⁶²)."""
+    themselves without groups (``group`` None), else group × width + the value's rank (:func:`_ranks`)."""
     import numpy as np
 
-    keys = _float_keys(values)
-    whole = _whole_ranks(values, int(group.max()) + 1 if len(group) else 1) if group is not None else None
     if group is None:
-        ordered = np.sort(keys)
-        width = None
-    elif whole is not None:  # whole numbers in a short range (seconds): the value is its own rank
-        ranks, low, width = whole
-        ordered = np.sort(group * width + ranks)
-        starts = np.flatnonzero(np.concatenate(([True], ordered[1:] != ordered[:-1]))) if len(ordered) else \
-            np.zeros(0, dtype=np.int64)
-        runs_group, runs_rank = np.divmod(ordered[starts], width)
-        runs_value = np.where(runs_rank == width - 1, np.nan, runs_rank + low).astype(np.float64)
-        return runs_group, runs_value, np.diff(np.append(starts, len(ordered))).astype(np.int64)
+        ordered = np.sort(_float_keys(values))
     else:
-        order = np.argsort(keys)
-        new = np.concatenate(([True], keys[order][1:] != keys[order][:-1])) if len(keys) else keys.astype(bool)
-        ranks = np.empty(len(keys), dtype=np.int64)
-        ranks[order] = np.cumsum(new) - 1
-        distinct = keys[order[new]]
-        width = max(len(distinct), 1)
+        ranks, width, value_of = _ranks(group, values)
         ordered = np.sort(group * width + ranks)
     starts = np.flatnonzero(np.concatenate(([True], ordered[1:] != ordered[:-1]))) if len(ordered) else \
         np.zeros(0, dtype=np.int64)
     counts = np.diff(np.append(starts, len(ordered))).astype(np.int64)
-    if width is None:
+    if group is None:
         return np.zeros(len(starts), dtype=np.int64), _from_keys(ordered[starts]), counts
     runs_group, runs_rank = np.divmod(ordered[starts], width)
-    return runs_group, _from_keys(distinct[runs_rank]), counts
+    return runs_group, value_of(runs_rank), counts
 
 
 def _order(group: "Any", values: "Any") -> "Any":
@@ -564,14 +564,8 @@ def _order(group: "Any", values: "Any") -> "Any":
     :func:`_sorted_runs`); rows of equal group and value come in any order."""
     import numpy as np
 
-    # whole seconds: the value is its own rank, no sort to find the ranks
-    whole = _whole_ranks(values, int(group.max()) + 1 if len(group) else 1)
-    if whole is not None:
-        ranks, _, width = whole
-    else:
-        unique, ranks = np.unique(_float_keys(values), return_inverse=True)
-        width = max(len(unique), 1)
-    return np.argsort(group * width + ranks.astype(np.int64))
+    ranks, width, _ = _ranks(group, values)
+    return np.argsort(group * width + ranks)
 
 
 @dataclass
