@@ -9,7 +9,7 @@ parent imports neither pandas nor pyarrow, so it stays smaller than what it meas
     startup          import pyarrow.csv, pandas, numpy and hdkpi.ingest, and plan the typed read (the floor
                      of every lever but duckdb)
     read-all         pyarrow.csv.read_csv of every column with the ReadOptions/ConvertOptions the typed
-                     read uses (hdkpi.ingest.fastread._plan → hdkpi.ingest.load.csv_options)
+                     read uses (hdkpi.ingest.fastread.typed_plan → hdkpi.ingest.load.csv_options)
     read-needed      the same, ConvertOptions.include_columns = the columns the call KPIs by queue × day
                      need that the file has (NEEDED)
     stream-count     pyarrow.csv.open_csv with the same options, block_size 16 or 64 MiB, every column:
@@ -68,10 +68,10 @@ BLOCKS_MIB = (16, 64)
 
 def _options(path: str, only: list[str] | None = None, block_mib: int | None = None):
     """The typed read's Arrow options for this file (and the header), as fastread.read_typed builds them."""
-    from hdkpi.ingest.fastread import _plan
+    from hdkpi.ingest.fastread import typed_plan
     from hdkpi.ingest.load import csv_options
 
-    plan = _plan(path, lambda header: "calls", lambda kind: {})
+    plan = typed_plan(path, lambda header: "calls", lambda kind: {})
     if plan is None:
         raise SystemExit(f"{path}: the typed read would not take this file")
     header, delimiter, _kind, _columns, types = plan

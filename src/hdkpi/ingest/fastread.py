@@ -42,13 +42,10 @@ SAMPLE_ROWS = 200
 def read_typed(path: str, *, kind_of: Callable[[list[str]], str | None],
                mapping_for: Callable[[str], dict[str, str]], tz: str) -> "tuple[Dataset, list[str]] | None":
     """(dataset, header) by the typed read, or None when the file must take the text path."""
-    plan = _plan(path, kind_of, mapping_for)
+    plan = typed_plan(path, kind_of, mapping_for)
     if plan is None:
         return None
     header, delimiter, kind, columns, types = plan
-    import pyarrow as pa
-    import pyarrow.compute as pc
-
     from .load import _read_csv
     from .normalise import normalise_arrow
 
@@ -56,16 +53,25 @@ def read_typed(path: str, *, kind_of: Callable[[list[str]], str | None],
         table = _read_csv(path, path, header, delimiter, "utf-8", types, newlines_in_values=False)
     except InputError:  # a cell Arrow cannot type, or a malformed file: the text path says which
         return None
-    for column in table.columns:
-        # a cell with a line break (or a quote cut at a block's end): the text path reads those cells whole
-        if pa.types.is_string(column.type) and pc.any(pc.match_substring(column, "\n")).as_py():
-            return None
+    if has_line_break(table):
+        return None
     rows, arrays = table.num_rows, dict(zip(header, table.columns))
     del table  # normalise_arrow frees each column once converted
     return normalise_arrow(arrays, rows=rows, path=path, header=header, kind=kind, columns=columns, tz=tz), header
 
 
-def _plan(path: str, kind_of: Callable[[list[str]], str | None],
+def has_line_break(table: Any) -> bool:
+    """Whether a text cell of this Arrow table holds a line break — or a quote was cut at a block's
+    end, which looks the same when blocks are cut at any line end (``newlines_in_values=False``):
+    the text path reads those cells whole."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    return any(pa.types.is_string(column.type) and pc.any(pc.match_substring(column, "\n")).as_py()
+               for column in table.columns)
+
+
+def typed_plan(path: str, kind_of: Callable[[list[str]], str | None],
           mapping_for: Callable[[str], dict[str, str]]) -> tuple[list[str], str, str, dict[str, str], list[Any]] | None:
     """(header, delimiter, kind, columns, one Arrow type per column) when the typed path applies."""
     import pyarrow as pa

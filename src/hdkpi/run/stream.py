@@ -89,7 +89,7 @@ def stream_from() -> int:
 
 def typed_files(plan: "RunPlan") -> list[TypedFile] | None:
     """The run's inputs as streams, or None when the run reads whole files (see the module's docstring)."""
-    from ..ingest.fastread import _plan as typed_plan
+    from ..ingest.fastread import typed_plan
     from .plan import file_mapping, kind_of
 
     options, targets = plan.options, plan.targets
@@ -184,14 +184,11 @@ def _chunks(file: TypedFile, progress: Any = None) -> "Iterator[Any]":
 
 def _normalised(file: TypedFile, table: Any, tz: str) -> "Dataset":
     """A chunk's rows typed and checked as the whole-file read does (normalise_arrow)."""
-    import pyarrow as pa
-    import pyarrow.compute as pc
-
+    from ..ingest.fastread import has_line_break
     from ..ingest.normalise import normalise_arrow
 
-    for column in table.columns:  # a line break in a cell: the whole-file read reads those cells whole
-        if pa.types.is_string(column.type) and pc.any(pc.match_substring(column, "\n")).as_py():
-            raise Fallback(f"{file.path}: a cell holds a line break")
+    if has_line_break(table):  # the whole-file read reads those cells whole
+        raise Fallback(f"{file.path}: a cell holds a line break")
     rows, arrays = table.num_rows, dict(zip(file.header, table.columns))
     del table
     return normalise_arrow(arrays, rows=rows, path=file.path, header=file.header, kind=file.kind,
