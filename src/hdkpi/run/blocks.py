@@ -189,6 +189,7 @@ class Job:
     template: Any = None  #: the measure of the KPI on no rows: its parameters, method, notes
     note: str | None = None  #: why it has no figure (template None)
     every: bool = False  #: with period breakdowns
+    other_records: str | None = None  #: the kind it reads whole through ctx.frames, by no history key
 
 
 @dataclass
@@ -430,6 +431,7 @@ def _template(job: Job, frame: "pd.DataFrame", plan: Plan, provided: dict[str, A
         history = HISTORY_KEYS.get(ref.kpi.name)
         if history is not None and history[0] == exc.kind == job.kind and exc.kind not in provided:
             return None, f"history:{history[1]}"
+        job.other_records = exc.kind
         return None, _cross_note(job, exc.kind)
 
 

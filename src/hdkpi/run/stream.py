@@ -535,7 +535,7 @@ def _run_with(plan: "RunPlan", files: list[TypedFile], prints: IdPrints, partiti
     dims_of: dict[int, list[str | None]] = {}
     planned = plan_jobs(specs, inputs, settings, None, window).jobs
     histories = sorted({(job.kind, job.history) for job in planned if job.history})  # (kind, key): whole histories
-    if any("(ctx.frames)" in (job.note or "") for job in planned):  # other records, by no key of ours
+    if any(job.other_records for job in planned):  # other records, by no key of ours
         raise Fallback("a KPI looks at other records than its own rows, not by caller or requester")
     jobs: Plan | None = None
     loose: Periods | None = None
