@@ -631,6 +631,11 @@ class Jobs:
     segments: list[tuple["KpiRef", "Slicing"]]
     specs: list[JobSpec]
 
+    @property
+    def dims(self) -> list[str]:
+        """Every dimension the jobs group by: the run's ``--by`` and the per-segment targets' ones."""
+        return list(dict.fromkeys([*self.slicing.by, *(dim for _, by in self.segments for dim in by.by)]))
+
     def results(self, computed: Computed) -> list["Result"]:
         """The report's results from the specs' results: the first spec's, with each segment's
         groups judged by its own target (as pipeline.add_segments)."""

@@ -63,6 +63,7 @@ CHUNK_ROWS = 262_144  #: rows gathered before a chunk is normalised and aggregat
 LOOSE_YEARS = 25  #: the loose periods reach this far on each side of the first chunk's times
 LOOSE_YEARS_HOURLY = 3  #: the same for --every hour (at most 100,000 periods)
 WORKERS = 2  #: chunks worked on at once, on threads (pandas, numpy and Arrow release the GIL in their loops)
+COMPRESSED = (".gz", ".bz2", ".zst")  #: compressed inputs (Arrow decompresses them as it reads)
 STREAM_ENV = "HDKPI_STREAM_FROM"  #: bytes from which a run streams on its own (for tests: 0 = always)
 
 
@@ -120,7 +121,7 @@ def typed_files(plan: "RunPlan") -> list[TypedFile] | None:
 def _text_bytes(path: str) -> int:
     """About how much text a file holds: its size, or 5 × that compressed (a CSV's usual ratio)."""
     size = os.path.getsize(path)
-    return size * 5 if path.lower().endswith((".gz", ".bz2", ".zst")) else size
+    return size * 5 if path.lower().endswith(COMPRESSED) else size
 
 
 def streamed(plan: "RunPlan") -> "Report | None":
@@ -165,7 +166,7 @@ def _chunks(file: TypedFile, progress: Any = None) -> "Iterator[Any]":
         pending: list[Any] = []
         rows, given = 0, 0
         size = os.path.getsize(file.path)
-        raw = not file.path.lower().endswith((".gz", ".bz2", ".zst"))
+        raw = not file.path.lower().endswith(COMPRESSED)
         for blocks, batch in enumerate(reader, start=1):
             pending.append(batch)
             rows += batch.num_rows
@@ -334,16 +335,39 @@ def _job_dims(jobs: "Plan", meta: dict[str, "pd.DataFrame"], encoded: list[str])
     return out
 
 
-class IdPrints:
+class _Scratch:
+    """Files in a temporary directory of their own, made on first use and removed by :meth:`close`."""
+
+    prefix = "hdkpi-"
+
+    def __init__(self) -> None:
+        self.directory: str | None = None
+
+    def path(self, name: str) -> str:
+        if self.directory is None:
+            import tempfile
+
+            self.directory = tempfile.mkdtemp(prefix=self.prefix)
+        return os.path.join(self.directory, name)
+
+    def close(self) -> None:
+        import shutil
+
+        if self.directory is not None:
+            shutil.rmtree(self.directory, ignore_errors=True)
+
+
+class IdPrints(_Scratch):
     """The used rows' id fingerprints, kept on disk, not in memory: per kind in :data:`BUCKETS` files by
     their top bits (8 bytes a row, in a temporary directory removed at the end). At the end each file
     is read and sorted alone, so finding a fingerprint given twice takes one bucket's memory —
     the run's memory stays the same from 10 M to 30 M rows."""
 
     BUCKETS = 16
+    prefix = "hdkpi-ids-"
 
     def __init__(self) -> None:
-        self.directory: str | None = None
+        super().__init__()
         self.files: dict[tuple[str, int], Any] = {}
 
     def add(self, kind: str, prints: "np.ndarray") -> None:
@@ -351,10 +375,6 @@ class IdPrints:
 
         if not len(prints):
             return
-        if self.directory is None:
-            import tempfile
-
-            self.directory = tempfile.mkdtemp(prefix="hdkpi-ids-")
         bucket = (prints >> np.uint64(60)).astype(np.int64)  # 16 buckets: the top 4 bits
         order = np.argsort(bucket, kind="stable")
         bounds = np.searchsorted(bucket[order], np.arange(self.BUCKETS + 1))
@@ -363,7 +383,7 @@ class IdPrints:
             if len(part):
                 key = (kind, number)
                 if key not in self.files:
-                    self.files[key] = open(os.path.join(self.directory, f"{kind}-{number}.u64"), "wb")  # noqa: SIM115
+                    self.files[key] = open(self.path(f"{kind}-{number}.u64"), "wb")  # noqa: SIM115
                 self.files[key].write(part.tobytes())
 
     def twins(self) -> bool:
@@ -380,15 +400,12 @@ class IdPrints:
         return False
 
     def close(self) -> None:
-        import shutil
-
         for handle in self.files.values():
             handle.close()
-        if self.directory is not None:
-            shutil.rmtree(self.directory, ignore_errors=True)
+        super().close()
 
 
-class Partitions:
+class Partitions(_Scratch):
     """The rows of a kind cut by a key (a caller, a requester) into :data:`COUNT` Arrow IPC files in a
     temporary directory, for the KPIs that look at other records of the same key (``call_fcr`` by
     repeat callers, ``next_issue_avoidance``): every row of a key lands in one file, so each file,
@@ -397,9 +414,10 @@ class Partitions:
     written in the order of the chunks, so the figures are the same every run."""
 
     COUNT = 16
+    prefix = "hdkpi-rows-"
 
     def __init__(self) -> None:
-        self.directory: str | None = None
+        super().__init__()
         self.writers: dict[tuple[str, str, int], Any] = {}
         self.schemas: dict[tuple[str, str, int], Any] = {}
 
@@ -418,17 +436,12 @@ class Partitions:
     def add(self, kind: str, key: str, tables: "list[Any]") -> None:
         import pyarrow as pa
 
-        if self.directory is None:
-            import tempfile
-
-            self.directory = tempfile.mkdtemp(prefix="hdkpi-rows-")
         for number, table in enumerate(tables):
             if not table.num_rows:
                 continue
             slot = (kind, key, number)
             if slot not in self.writers:
-                path = os.path.join(self.directory, f"{kind}-{key}-{number}.arrows")
-                self.writers[slot] = pa.ipc.new_stream(path, table.schema)
+                self.writers[slot] = pa.ipc.new_stream(self.path(f"{kind}-{key}-{number}.arrows"), table.schema)
                 self.schemas[slot] = table.schema
             schema = self.schemas[slot]
             try:
@@ -442,19 +455,15 @@ class Partitions:
 
         for writer in self.writers.values():
             writer.close()
-        for (kind, key, number), _ in sorted(self.writers.items(), key=lambda item: item[0]):
-            path = os.path.join(self.directory or "", f"{kind}-{key}-{number}.arrows")
-            with pa.ipc.open_stream(path) as reader:
+        for kind, key, number in sorted(self.writers):
+            with pa.ipc.open_stream(self.path(f"{kind}-{key}-{number}.arrows")) as reader:
                 yield kind, key, reader.read_all().to_pandas()
 
     def close(self) -> None:
-        import shutil
-
         for writer in self.writers.values():
             with contextlib.suppress(Exception):  # closed already, or broken by the error being handled
                 writer.close()
-        if self.directory is not None:
-            shutil.rmtree(self.directory, ignore_errors=True)
+        super().close()
 
 
 # -- the run -------------------------------------------------------------------------------------
@@ -530,8 +539,7 @@ def _run_with(plan: "RunPlan", files: list[TypedFile], prints: IdPrints, partiti
     chosen = choose_jobs(plan, inputs.frames(), [(f.kind, "generic") for f in files])
     refs, slicing, specs = chosen.refs, chosen.slicing, chosen.specs
     every = slicing if slicing.every else None
-    segment_dims = [t.by for t in targets.targets if t.by] if targets is not None else []
-    dimensions = Dimensions(list(dict.fromkeys([*slicing.by, *segment_dims])))
+    dimensions = Dimensions(chosen.dims)
     dims_of: dict[int, list[str | None]] = {}
     planned = plan_jobs(specs, inputs, settings, None, window).jobs
     histories = sorted({(job.kind, job.history) for job in planned if job.history})  # (kind, key): whole histories
@@ -560,7 +568,6 @@ def _run_with(plan: "RunPlan", files: list[TypedFile], prints: IdPrints, partiti
 
     def take(number: int, file: TypedFile, done: tuple[Any, Any, dict[str, Any], dict[str, Any]]) -> None:
         """A chunk's results, in the order of the chunks (merged in that order: the same figures every run)."""
-        nonlocal outs
         summary, printed, out, cuts = done
         for key, tables in cuts.items():
             partitions.add(file.kind, key, tables)
@@ -569,8 +576,13 @@ def _run_with(plan: "RunPlan", files: list[TypedFile], prints: IdPrints, partiti
             prints.add(file.kind, printed)
         if every is not None and not _covers(loose, out["span"].get(file.kind, {})):
             raise Fallback(f"{file.path}: a time more than {LOOSE_YEARS} years from the first rows'")
+        keep(out)
+
+    def keep(out: dict[str, Any]) -> None:
+        """A chunk's partials, merged every 16 as it goes: what is held stays the size of the partials."""
+        nonlocal outs
         outs.append(out)
-        if len(outs) >= 16:  # merged as it goes: what is held stays the size of the partials
+        if len(outs) >= 16:
             dimensions.recast(outs, dims_of)
             outs = [merge_partials(jobs, *outs)]
 
@@ -606,10 +618,7 @@ def _run_with(plan: "RunPlan", files: list[TypedFile], prints: IdPrints, partiti
         options.step(f"{kind}: other records of the same {key}")
         frame = conform(rows, inputs.meta[kind])
         dimensions.encode(frame)
-        outs.append(block_partials(frame, kind, jobs, key))
-        if len(outs) >= 16:
-            dimensions.recast(outs, dims_of)
-            outs = [merge_partials(jobs, *outs)]
+        keep(block_partials(frame, kind, jobs, key))
     dimensions.recast(outs, dims_of, final=True)
     merged = merge_partials(jobs, *outs)
     computed = finish_jobs(specs, inputs, jobs, merged, summaries, {}, loose)
