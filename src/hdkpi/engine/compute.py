@@ -79,6 +79,18 @@ def in_window(frame: "pd.DataFrame", anchor: str, window: "Window") -> "pd.DataF
     return frame.loc[window.mask(frame[anchor])]
 
 
+def cut_to_window(frame: "pd.DataFrame", anchor: str, window: "Window") -> "pd.DataFrame":
+    """:func:`in_window`, made once per frame, anchor and window while a memo lives (a compute() call,
+    a block's jobs): the KPIs of an anchor share it."""
+    return _shared("cut", frame, (anchor, id(window)), lambda: in_window(frame, anchor, window))
+
+
+def period_position(frame: "pd.DataFrame", anchor: str, periods: Periods) -> "pd.Series":
+    """Each row's period (``Periods.position`` of its anchor time), made once per frame, anchor and
+    periods while a memo lives."""
+    return _shared("period", frame, (anchor, id(periods)), lambda: periods.position(frame[anchor]))
+
+
 def context_of(ref: "KpiRef", settings: dict[str, Any], window: "Window", frames: Any,
                periods: Periods | None = None, tz: str = "UTC", calendar: Any = None) -> Any:
     """The KpiContext a KPI function is called with, on either engine (``frames``: what it may read whole)."""
@@ -101,9 +113,7 @@ def _measure(ref: "KpiRef", frames: dict[str, "pd.DataFrame"], settings: dict[st
     if reason is not None:
         result.notes.append(reason)
         return None, None, anchor
-    if anchor != "snapshot" and not window.unbounded:
-        whole = frame
-        frame = _shared("cut", whole, (anchor, id(window)), lambda: in_window(whole, anchor, window))
+    frame = cut_to_window(frame, anchor, window)
     context = context_of(ref, settings, window, frames, periods, tz, calendar)
     try:
         measure = kpi.fn(frame, context, **ref.kwargs)
@@ -159,7 +169,7 @@ def compute_sliced(ref: "KpiRef", frames: dict[str, "pd.DataFrame"], settings: d
             by_period = measure.table_at([], periods.ends)
             by_both = measure.table_at(keys, periods.ends) if keys else None
         else:
-            position = _shared("period", frame, (anchor, id(periods)), lambda: periods.position(frame[anchor]))
+            position = period_position(frame, anchor, periods)
             by_period = measure.table([position])
             by_both = measure.table([*keys, position]) if keys else None
     by_group = measure.table(keys) if keys else None

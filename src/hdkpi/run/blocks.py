@@ -210,12 +210,11 @@ def _evaluate(job: Job, frame: "pd.DataFrame", plan: Plan, provided: dict[str, A
     breakdown (``fine``: by the --by keys and the period position) — the overall figure, the groups
     and the periods are coarsenings of it, made on the client (measures.coarsen) — and, for a
     snapshot per period, its open/closed buckets (``at``)."""
-    from ..engine.compute import _group_keys, _shared, in_window
+    from ..engine.compute import _group_keys, cut_to_window, period_position
     from ..engine.measures import Snapshot
 
     ref, slicing, anchor = job.ref, job.slicing, job.anchor
-    whole = frame  # the jobs of a block share its cut to the window, time dimensions and periods (memo)
-    frame = _shared("cut", whole, (anchor, id(job.window)), lambda: in_window(whole, anchor, job.window))
+    frame = cut_to_window(frame, anchor, job.window)  # the jobs of a block share it (and keys, periods)
     measure = ref.kpi.fn(frame, _context(job, plan, provided), **ref.kwargs)
     keys = _group_keys(frame, anchor, ref, slicing)[0] if slicing.active else []
     out = {}
@@ -224,7 +223,7 @@ def _evaluate(job: Job, frame: "pd.DataFrame", plan: Plan, provided: dict[str, A
         if isinstance(measure, Snapshot):
             out["at"] = measure.partial_at(keys, periods.ends)
         else:
-            keys = [*keys, _shared("period", frame, (anchor, id(periods)), lambda: periods.position(frame[anchor]))]
+            keys = [*keys, period_position(frame, anchor, periods)]
     out["fine"] = measure.partial(keys)
     return out
 
