@@ -248,6 +248,7 @@ EXPECTED = {
     "max_wait": "max", "nps": "net", "backlog": "last",
     "frt_median": None, "resolution_time_median": None, "resolution_time_p90": None, "resolution_time_p": None,
     "intervals_meeting": None, "tickets_per_agent": None, "cost_per_ticket": None, "next_issue_avoidance": None,
+    "sla_achieved": None, "sla_breaches": None, "sla_at_risk": None, "sla_elapsed_p90": None,
 }
 
 
@@ -260,6 +261,7 @@ def test_every_catalogue_kpi_is_classified():
         rule, why = rule_of(name, "resolved flag" if name == "call_fcr" else "score columns of the tickets")
         assert rule == EXPECTED[name], name
         assert (rule is None) == bool(why) and "does not add up over days" not in why, name
+    assert "verdict can change after the night" in rule_of("sla_achieved(resolution)", None)[1]
     # the methods that look at other records than the row's own
     assert rule_of("call_fcr", "repeat_caller(604800s)")[0] is None
     assert rule_of("survey_response_rate", "surveys file, by ticket_id")[0] is None

@@ -36,7 +36,7 @@ if TYPE_CHECKING:
     import numpy as np
     import pandas as pd
 
-__all__ = ["Calendar", "business_seconds", "open_intervals", "parse_business_duration"]
+__all__ = ["Calendar", "OpenClock", "business_seconds", "open_intervals", "parse_business_duration"]
 
 DAY_SECONDS = 86400
 #: widest span of input dates business time is computed for (guards against placeholder dates)
@@ -214,6 +214,44 @@ def business_seconds(cal: Calendar, start: pd.Series, end: pd.Series) -> pd.Seri
                                       date.fromordinal(last.toordinal() + 1))
         out[valid] = (_cumulative(starts, ends, ev) - _cumulative(starts, ends, sv)) / 1e6
     return pd.Series(out, index=start.index, dtype="float64")
+
+
+@dataclass(frozen=True)
+class OpenClock:
+    """A business clock over a span of dates: ``position(t)`` is the open time (µs) from the span's
+    start up to instant ``t`` (UTC epoch µs), ``moment(p)`` the first instant the clock reads ``p``.
+
+    Elapsed business time between two instants is the difference of their positions, so an SLA
+    clock with pauses is a sum of differences, and the moment it passes a target is ``moment``."""
+
+    starts: "np.ndarray"
+    ends: "np.ndarray"
+
+    @classmethod
+    def spanning(cls, cal: Calendar, first_us: int, last_us: int) -> "OpenClock":
+        first, last = _local_date(int(first_us), cal.tz), _local_date(int(last_us), cal.tz)
+        if (last - first).days > MAX_SPAN_YEARS * 366:
+            raise InputError(f"business time: dates run from {first} to {last}, more than {MAX_SPAN_YEARS} "
+                             "years; check the input for placeholder dates")
+        starts, ends = open_intervals(cal, date.fromordinal(first.toordinal() - 1),
+                                      date.fromordinal(last.toordinal() + 1))
+        return cls(starts, ends)
+
+    def position(self, t: "np.ndarray") -> "np.ndarray":
+        return _cumulative(self.starts, self.ends, t)
+
+    def moment(self, p: "np.ndarray") -> "np.ndarray":
+        """The instants (UTC epoch µs) at which the clock reads ``p``; the int64 minimum beyond the span."""
+        import numpy as np
+
+        lengths = self.ends - self.starts
+        upto = np.cumsum(lengths)
+        k = np.searchsorted(upto, p, side="left")
+        inside = k < len(upto)
+        kk = np.minimum(k, max(len(upto) - 1, 0))
+        before = upto[kk] - lengths[kk] if len(upto) else np.zeros(len(p), dtype=np.int64)
+        starts = self.starts[kk] if len(upto) else np.zeros(len(p), dtype=np.int64)
+        return np.where(inside, starts + (p - before), np.iinfo(np.int64).min)
 
 
 def open_intervals(cal: Calendar, first: date, last: date) -> tuple[np.ndarray, np.ndarray]:

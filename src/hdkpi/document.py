@@ -169,4 +169,12 @@ def report_doc(report: Report) -> dict[str, Any]:
         "settings": _settings_doc(report.settings),
         "results": _results_doc(report.verdicts),
         "summary": report.summary,
+        **({"sla_at_risk": [at_risk_doc(r) for r in report.at_risk]} if report.at_risk is not None else {}),
     }
+
+
+def at_risk_doc(row: dict[str, Any]) -> dict[str, Any]:
+    """One ticket about to breach its SLA (Report.at_risk)."""
+    return {"ticket_id": row["ticket_id"], "sla": row["sla"], "due": _when(row["due"]),
+            "elapsed_seconds": _number(row["elapsed_seconds"]), "target_seconds": _number(row["target_seconds"]),
+            "by": dict(row["by"])}

@@ -180,6 +180,9 @@ class Report:
     compare: str | None = None
     tz: str = "UTC"
     context: Any = field(default=None, repr=False, compare=False)  #: hdkpi.run.details.RunContext, for drill-down
+    #: with SLA policies: the open tickets whose breach comes within 4 h of --now, soonest first (ticket_id,
+    #: sla, due, elapsed_seconds, target_seconds, by: the field and value that picked the target)
+    at_risk: list[dict[str, Any]] | None = None
 
     @property
     def summary(self) -> dict[str, int]:

@@ -139,7 +139,12 @@ def input_options(fn: Callable[..., Any]) -> Callable[..., Any]:
         click.option("--from", "start", metavar="WHEN", help="Start of the window (inclusive), date or datetime."),
         click.option("--last", metavar="SPAN",
                      help="The window is the SPAN before now (or --now): 24h, 7d, 2w, 1m (a month), 1y."),
-        click.option("--now", metavar="WHEN", help="The end of --last (default: now); for cron jobs and tests."),
+        click.option("--now", metavar="WHEN",
+                     help="The end of --last and the instant open tickets' SLA clocks are read at (default: now); "
+                          "for cron jobs, tests and old exports."),
+        click.option("--states", metavar="FILE", type=click.Path(dir_okay=False, allow_dash=False),
+                     help="Tickets' state history for SLA clocks that pause: a CSV of ticket_id, state, at (Zendesk "
+                          "audits, Jira changelogs); event logs carry their own."),
         click.option("--by", "by", multiple=True, metavar="DIM",
                      help="One result per group of DIM: a field (queue, agent, priority…) or hour, weekday, "
                           "date, week, month of the KPI's anchor time (repeatable: groups of every combination)."),

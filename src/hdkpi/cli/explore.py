@@ -91,11 +91,15 @@ def init(files: tuple[str, ...], preset: str | None, kind: str | None, mapping: 
 @click.option("--every", type=click.Choice(["hour", "day", "week", "month"]), help="Periods, for --period.")
 @click.option("--from", "start", metavar="WHEN", help="Start of the window (inclusive).")
 @click.option("--to", "end", metavar="WHEN", help="End of the window (exclusive).")
+@click.option("--now", metavar="WHEN", help="The instant open tickets' SLA clocks are read at (default: now).")
+@click.option("--states", metavar="FILE", type=click.Path(dir_okay=False),
+              help="Tickets' state history for SLA clocks (ticket_id, state, at).")
 @click.option("-f", "--format", "fmt", type=click.Choice(["table", "csv"]), default="table", show_default=True)
 @command
 def show(kpi_name: str, files: tuple[str, ...], preset: str | None, kind: str | None, mapping: tuple, tz: str,
          plugins: tuple[str, ...], debug: bool, targets: str | None, group: tuple, period: str | None,
-         every: str | None, start: str | None, end: str | None, fmt: str) -> int:
+         every: str | None, start: str | None, end: str | None, now: str | None, states: str | None,
+         fmt: str) -> int:
     """The records behind one figure: e.g. the abandoned calls of one queue, the tickets beyond the
     resolution target, the detractors — with their ids and the fields the KPI reads."""
     from ..errors import UsageError
@@ -109,7 +113,7 @@ def show(kpi_name: str, files: tuple[str, ...], preset: str | None, kind: str | 
     report = run(RunOptions(files=list(files), targets_path=targets, preset=preset, kind=kind,
                             mapping=checked_mapping(mapping), tz=tz, plugins=list(plugins), kpis=[kpi_name],
                             by=list(wanted), every=every,
-                            start=start, end=end))
+                            start=start, end=end, now=now, states=states))
     verdict = next((v for v in report.verdicts if v.result.group == wanted and v.result.period == period), None)
     if verdict is None:
         raise UsageError(f"no figure of {kpi_name} for {wanted or 'all'} {period or ''}".rstrip())

@@ -29,7 +29,8 @@ def _run(command_name: str, *, files: tuple[str, ...], targets: str | None, fmt:
          baseline: str | None,
          save_baseline: str | None, lang: str, mapping: tuple, overrides: tuple,
          kpis: tuple[str, ...], plugins: tuple[str, ...], by: tuple[str, ...], debug: bool = False,
-         fail_on: str = "fail", **window_and_reading: Any) -> int:
+         fail_on: str = "fail", keep: bool = False, **window_and_reading: Any) -> Any:
+    """Run, render, write; the exit code (``keep``: the Report instead, for a section after it)."""
     from ..errors import UsageError
     from ..render import Format, get_formatter
     from ..run.engines import run_with_engine
@@ -115,6 +116,8 @@ def _run(command_name: str, *, files: tuple[str, ...], targets: str | None, fmt:
             write_atomic_path = expand_path(save_baseline, report)
             emit(formatter("json").render(report), write_atomic_path)
             message(f"hdkpi: saved baseline {write_atomic_path}", quiet)
+    if keep:
+        return report
     return ExitCode.TARGET_MISSED if failed else ExitCode.OK
 
 
@@ -165,14 +168,32 @@ def _summary_line(report: Any) -> str:
 @cli.command(epilog=EXIT_CODES_HELP)
 @input_options
 @output_options
+@click.option("--sla-vs-flag", "sla_vs_flag", metavar="SLA",
+              help="After the report, hold SLA's verdicts against the export's own SLA flag (ServiceNow made_sla, "
+                   "sla_breached): how many tickets agree, how many differ, and examples of each difference.")
 @command
-def report(strict: bool, **options: Any) -> int:
+def report(strict: bool, sla_vs_flag: str | None = None, **options: Any) -> int:
     """Compute KPIs from FILES and show them (with targets when a targets file is found).
 
     Exits 0 unless the input or usage is bad: a missed target is shown, not fatal. FILES are
     calls, tickets or surveys exports (CSV, .gz/.bz2/.xz/.zip, Parquet, JSON lines, .xlsx); - reads stdin.
     """
-    _run("report", strict=False, **options)
+    if sla_vs_flag:
+        from ..errors import UsageError
+
+        if any(f != "table" for f in options.get("fmt") or ()) and not options.get("output"):
+            raise UsageError("--sla-vs-flag prints a table after the report; use it with -f table (or write the "
+                             "other formats with -o FILE)")
+        if options.get("stream"):
+            raise UsageError("--sla-vs-flag needs each ticket; drop --stream")
+        options["stream"] = False
+        options["kpis"] = (*options.get("kpis", ()), f"sla_achieved({sla_vs_flag})") if options.get("kpis") \
+            else options.get("kpis", ())
+    report_ = _run("report", strict=False, keep=True, **options)
+    if sla_vs_flag:
+        from ..run.sla import agreement_lines
+
+        click.echo("\n".join(agreement_lines(report_, sla_vs_flag)))
     return ExitCode.OK
 
 

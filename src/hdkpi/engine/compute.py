@@ -105,7 +105,7 @@ def _measure(ref: "KpiRef", frames: dict[str, "pd.DataFrame"], settings: dict[st
              calendar: Any = None) -> tuple[Measure | None, "pd.DataFrame | None", str]:
     """Run the KPI function on its frame cut to the window; (None, …) with a note on no-data."""
     kpi = ref.kpi
-    frame, anchor, reason = source_frame(kpi, frames)
+    frame, anchor, reason = source_frame(ref, frames)
     if frame is None:
         result.notes.append(reason)
         return None, None, anchor

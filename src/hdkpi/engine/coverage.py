@@ -85,7 +85,7 @@ def kind_of(ref: "KpiRef", frames: dict[str, Any]) -> str | None:
     """The kind whose records a KPI is computed from (tickets for survey scores in ticket columns)."""
     from .frames import source_frame
 
-    frame = source_frame(ref.kpi, frames)[0]
+    frame = source_frame(ref, frames)[0]
     return next((kind for kind, f in frames.items() if f is frame), None) if frame is not None else None
 
 

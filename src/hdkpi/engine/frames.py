@@ -10,18 +10,19 @@ from typing import TYPE_CHECKING
 if TYPE_CHECKING:  # pragma: no cover
     import pandas as pd
 
-    from .registry import Kpi
+    from .registry import KpiRef
 
 
-def source_frame(kpi: "Kpi", frames: dict[str, "pd.DataFrame"]) -> tuple["pd.DataFrame | None", str, str]:
-    """(frame, anchor column, reason if None) for a KPI.
+def source_frame(ref: "KpiRef", frames: dict[str, "pd.DataFrame"]) -> tuple["pd.DataFrame | None", str, str]:
+    """(frame, anchor column, reason if None) for a KPI with its parameters.
 
     Survey scores: a surveys file with that score wins over the tickets' column of the same name
     (KPI_SPEC §6); answers in tickets are anchored on resolved_at.
     """
+    kpi = ref.kpi
     if kpi.kind != "surveys":
         frame = frames.get(kpi.kind)
-        return frame, kpi.anchor, "" if frame is not None else f"no {kpi.kind} input"
+        return frame, ref.anchor, "" if frame is not None else f"no {kpi.kind} input"
     score = kpi.needs[0] if kpi.needs else None
     surveys, tickets = frames.get("surveys"), frames.get("tickets")
     if surveys is not None and (score is None or score in surveys):

@@ -44,13 +44,17 @@ class Param:
     """A KPI parameter, written in parentheses: ``resolved_within(2d)``."""
 
     name: str
-    type: Literal["duration", "number", "choice"] = "duration"
+    type: Literal["duration", "number", "choice", "name"] = "duration"
     default: Any = None  #: None and not required: the KPI falls back to a setting
     required: bool = False
     doc: str = ""
     choices: tuple[str, ...] = ()  #: for type choice: the words allowed
 
     def parse(self, text: str, kpi_name: str) -> Any:
+        if self.type == "name":  # a name defined elsewhere (an SLA of the targets file), checked by the run
+            if not re.fullmatch(r"[A-Za-z_][A-Za-z0-9_]*", text):
+                raise UsageError(f"{kpi_name}({text}): {text!r} is not a name (letters, digits and _)")
+            return text
         if self.type == "choice":
             if text not in self.choices:
                 raise UsageError(f"{kpi_name}({text}): {text!r} is not one of {', '.join(self.choices)}")
@@ -63,7 +67,7 @@ class Param:
             raise UsageError(f"{kpi_name}({text}): {text!r} is not a number") from None
 
     def label(self, value: Any) -> str:
-        if self.type == "choice":
+        if self.type in ("choice", "name"):
             return str(value)
         if isinstance(value, BusinessDuration):
             return value.label
@@ -81,13 +85,17 @@ class Kpi:
     kind: str  #: calls | tickets | surveys
     unit: str  #: count | seconds | share | score
     direction: str  #: higher | lower | none (which way is better)
-    anchor: str  #: the time column that places a record in a period; "snapshot" for backlog
+    #: the time column that places a record in a period; "snapshot" for backlog; ``{param}`` is replaced by
+    #: the KPI's parameter (``sla:{sla}:at`` → ``sla:resolution:at``)
+    anchor: str
     definition: str  #: one line, shown by ``hdkpi kpis``
     fn: Callable[..., Any]
     needs: tuple[str, ...] = ()  #: canonical fields the KPI cannot do without
     params: tuple[Param, ...] = ()
     settings: tuple[str, ...] = ()  #: settings that shape the figure (reported with it)
     origin: str = ""  #: module (or file) that defined it
+    #: columns the records behind a figure show besides its needs (``{param}`` replaced, as in ``anchor``)
+    shows: tuple[str, ...] = ()
 
     def signature(self) -> str:
         if not self.params:
@@ -99,7 +107,8 @@ class Kpi:
 def kpi(name: str, *, title: str, kind: str, unit: str, direction: str, anchor: str,
         definition: str, needs: tuple[str, ...] | list[str] = (),
         params: tuple[Param, ...] | list[Param] = (),
-        settings: tuple[str, ...] | list[str] = ()) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
+        settings: tuple[str, ...] | list[str] = (),
+        shows: tuple[str, ...] | list[str] = ()) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
     """Mark a function as a KPI. Registration happens when its module is collected."""
     problems = []
     if not re.fullmatch(r"[a-z][a-z0-9_]*", name):
@@ -116,7 +125,8 @@ def kpi(name: str, *, title: str, kind: str, unit: str, direction: str, anchor: 
             raise RegistryError(f"KPI {name!r} ({fn.__module__}.{fn.__qualname__}): " + "; ".join(problems))
         definition_ = Kpi(name=name, title=title, kind=kind, unit=unit, direction=direction,
                           anchor=anchor, definition=definition, fn=fn, needs=tuple(needs),
-                          params=tuple(params), settings=tuple(settings), origin=fn.__module__)
+                          params=tuple(params), settings=tuple(settings), origin=fn.__module__,
+                          shows=tuple(shows))
         setattr(fn, _MARK, definition_)
         return fn
 
@@ -137,6 +147,17 @@ class KpiRef:
             return self.kpi.name
         labels = [p.label(a) for p, a in zip(self.kpi.params, self.args) if a is not None]
         return f"{self.kpi.name}({', '.join(labels)})" if labels else self.kpi.name
+
+    @property
+    def anchor(self) -> str:
+        """The KPI's anchor column for these parameters."""
+        anchor = self.kpi.anchor
+        return anchor.format(**self.kwargs) if "{" in anchor else anchor
+
+    @property
+    def shown(self) -> list[str]:
+        """The columns the records behind a figure of this KPI show besides its needs."""
+        return [c.format(**self.kwargs) if "{" in c else c for c in self.kpi.shows]
 
     @property
     def kwargs(self) -> dict[str, Any]:
@@ -290,7 +311,7 @@ class Registry:
         return KpiRef(definition, args)
 
 
-BUILTIN_MODULES = ("hdkpi.kpis.calls", "hdkpi.kpis.tickets", "hdkpi.kpis.surveys")
+BUILTIN_MODULES = ("hdkpi.kpis.calls", "hdkpi.kpis.tickets", "hdkpi.kpis.sla", "hdkpi.kpis.surveys")
 
 
 def builtin_registry() -> Registry:

@@ -66,6 +66,8 @@ NOT_ROLLED = {
 #: KPIs whose rows look at other records (by the prefix of the stored method; "" any method): a night's
 #: figure misses what came after its export, so its days do not add up to what a weekly run gives
 LOOKS_BEYOND = {"call_fcr": "repeat_caller", "next_issue_avoidance": "", "survey_response_rate": "surveys file"}
+#: SLA verdicts move after the night they are stored: a reopened ticket's clock runs again, its stop moves
+SLA_KPIS = ("sla_achieved", "sla_breaches", "sla_at_risk", "sla_elapsed_p90")
 
 
 def measure_class(kpi: str) -> type | None:
@@ -84,6 +86,9 @@ def measure_class(kpi: str) -> type | None:
 def rule_of(kpi: str, method: str | None) -> tuple[str | None, str]:
     """(how the days add up, "") or (None, why they do not)."""
     base = kpi.split("(", 1)[0]
+    if base in SLA_KPIS:
+        return None, f"{base}: a ticket's SLA verdict can change after the night it was stored (a reopened " \
+            "ticket's clock runs again; an open one breaches later)"
     prefix = LOOKS_BEYOND.get(base)
     if prefix is not None and (method or "").startswith(prefix):
         return None, f"{base} looks at later records (repeat calls, new tickets, answers) a night's export may lack"

@@ -37,6 +37,7 @@ def account_preset(dataset: "Dataset", preset: Any, converted: Any) -> None:
     summary.caveats = {what: n for what, n in caveats.items() if n}
     if converted.rules:
         summary.mapping = dict(converted.rules)
+    dataset.states = converted.states
     if converted.rejected is not None and len(converted.rejected):
         for reason, rows in converted.rejected.groupby(converted.rejected, sort=False):
             summary.rejected_by_reason[reason] = summary.rejected_by_reason.get(reason, 0) + len(rows)

@@ -54,6 +54,7 @@ class Dataset:
     rejects: "pd.DataFrame"  #: columns row, reason (one per rejected row)
     given: set[str] = field(default_factory=set)  #: canonical fields present in the file (not derived)
     rejected_rows: "pd.DataFrame | None" = None  #: with --rejects: the rejected rows' cells and reasons
+    states: "pd.DataFrame | None" = None  #: an event log's state history (hdkpi.ingest.states), for SLA clocks
 
 
 def _key(name: str) -> str:
@@ -328,6 +329,9 @@ def _parse_datetime(text: "pd.Series", tz: str) -> "pd.Series":
                                      nonexistent="shift_forward")
         out[naive] = local.dt.tz_convert("UTC")
     return out
+
+
+parse_datetime = _parse_datetime  #: public: state histories and presets type their times the same way
 
 
 def _parse_number(text: "pd.Series") -> "pd.Series":

@@ -82,6 +82,35 @@ def period_text(report: Report) -> str:
     return f"{start} to {end} (end exclusive)"
 
 
+AT_RISK_TITLE = "At risk: SLA breaches due within 4 h of --now"
+
+
+def at_risk_lines(report: Report) -> list[str]:
+    """``INC001  resolution  due 2026-01-05 08:00 UTC  5 h of 8 h  priority=P1``, soonest first; ``none``
+    when no ticket is about to breach; nothing at all without SLA policies."""
+    from ..units import format_duration
+
+    if report.at_risk is None:
+        return []
+    if not report.at_risk:
+        return ["none"]
+    width = max(len(r["ticket_id"]) for r in report.at_risk)
+    lines = []
+    for r in report.at_risk:
+        due = r["due"].astimezone(_zone(report.tz)).strftime("%Y-%m-%d %H:%M")
+        by = " ".join(f"{k}={'' if v is None else v}" for k, v in r["by"].items())
+        lines.append(f"{r['ticket_id']:<{width}}  {r['sla']}  due {due} {report.tz}  "
+                     f"{format_duration(r['elapsed_seconds'])} of {format_duration(r['target_seconds'])}"
+                     + (f"  {by}" if by else ""))
+    return lines
+
+
+def _zone(name: str):
+    from zoneinfo import ZoneInfo
+
+    return ZoneInfo(name)
+
+
 def accounting_lines(report: Report, lang: str = "en") -> list[str]:
     """Per input: ``calls.csv (calls): 7 read · 4 used · 3 rejected``, then one line per reason."""
     from ..i18n import translate

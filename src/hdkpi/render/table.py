@@ -16,9 +16,11 @@ from ..model import Report, Verdict
 from ..units import format_change, format_compact, format_value
 from ..version import __version__
 from .base import (
+    AT_RISK_TITLE,
     STATUS_STYLES,
     Formatter,
     accounting_lines,
+    at_risk_lines,
     basis,
     note_text,
     period_label,
@@ -241,6 +243,9 @@ class TableFormatter(Formatter):
                                     for v in shown(report)):
             lines += ["", "* the change is significant at the 5 % level (two-proportion or Welch test)"]
         lines += grid_lines(report)
+        risky = at_risk_lines(report)
+        if risky:
+            lines += ["", AT_RISK_TITLE, *(w for line in risky for w in _wrap(f"  {line}", 4))]
         lines += ["", _t("section.inputs", self.lang, "Inputs"),
                   *(w for line in accounting_lines(report, self.lang) for w in _wrap(f"  {line}", 6))]
         lines += ["", f"{self._label('section.summary', 'Summary')}{summary_text(report, self.lang)}"]
@@ -281,6 +286,12 @@ class TableFormatter(Formatter):
                 for line in lines:
                     style = "red" if "✖" in line else ("yellow" if "⚠" in line else "")
                     console.print(Text(f"  {line}" if title else line, style=style))
+        risky = at_risk_lines(report)
+        if risky:
+            console.print()
+            console.print(Text(AT_RISK_TITLE, style="bold"))
+            for line in risky:
+                console.print(Text(f"  {line}", style="yellow" if line != "none" else "dim"))
         console.print()
         console.print(Text(_t("section.inputs", self.lang, "Inputs"), style="bold"))
         for line in accounting_lines(report, self.lang):

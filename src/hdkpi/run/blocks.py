@@ -374,7 +374,7 @@ def plan_jobs(specs: list[JobSpec], inputs: Inputs, settings: dict[str, Any], pe
     plan = Plan(jobs=[], settings=settings, periods=periods, provided=provided, kinds=kinds, window=window)
     for spec in specs:
         for ref in spec.refs:
-            frame, anchor, reason = source_frame(ref.kpi, frames)
+            frame, anchor, reason = source_frame(ref, frames)
             job = Job(number=len(plan.jobs), ref=ref, window=spec.window, slicing=spec.slicing, kind="none",
                       anchor=anchor, every=bool(spec.slicing.every))
             plan.jobs.append(job)
@@ -653,6 +653,13 @@ def choose_jobs(plan: Any, frames: dict[str, "pd.DataFrame"], read_with: list[tu
     slicing = slicing_of(options, targets, settings, frames)
     refs = in_business_time(select_refs(options, plan.registry, frames, targets, settings), targets, options.business)
     refs = vendor_definitions(refs, read_with, options.definitions)
+    from .sla import sla_names
+
+    if sla_names(refs, options.by) or options.states:
+        from ..errors import UsageError
+
+        raise UsageError("SLA clocks read each ticket's whole state history, which the Dask engine does not "
+                         "gather; run SLA KPIs with --engine pandas")
     segments = segments_of(refs, targets, slicing)  # as pipeline.add_segments: judged per group
     specs = [JobSpec(tuple(refs), window, slicing), *[JobSpec((ref,), window, by) for ref, by in segments]]
     return Jobs(refs, slicing, segments, specs)

@@ -73,7 +73,7 @@ def records_behind(report: "Report", kpi: str, group: dict[str, str | None] | No
         if ctx.periods is None or period not in ctx.periods.labels:
             raise UsageError(f"--period {period}: not a period of this report")
         mask &= ctx.periods.position(frame[anchor]) == ctx.periods.labels.index(period)
-    wanted_columns = [ID_FIELD[ref.kpi.kind], anchor, *ref.kpi.needs, *dims, *ctx.slicing.by]
+    wanted_columns = [ID_FIELD[ref.kpi.kind], anchor, *ref.kpi.needs, *ref.shown, *dims, *ctx.slicing.by]
     columns = [c for c in dict.fromkeys(wanted_columns) if c in frame.columns]
     out = frame.loc[mask, columns].copy()
     if values is not None:

@@ -107,7 +107,7 @@ def load_datasets(options: RunOptions, targets: "TargetsFile | None") -> list["D
         datasets.append(dataset)
         if options.keep_rejects:
             dataset.rejected_rows = rejected_rows(path, raw, table, dataset, converted)
-        if cache_dir and key and not options.keep_rejects:
+        if cache_dir and key and not options.keep_rejects and dataset.states is None:  # a history is not cached
             cache.store(cache_dir, key, dataset, list(raw.header))
     check_map_columns(options.mapping, headers)
     return datasets
@@ -287,10 +287,13 @@ def run(options: RunOptions) -> Report:
     datasets = load_datasets(options, targets)
     frames = combine(datasets)
     join_surveys(frames)
+    refs = in_business_time(select_refs(options, registry, frames, targets, settings), targets, options.business)
+    from .sla import add_clocks
+
+    states_inputs = add_clocks(plan, frames, datasets, refs)  # every ticket's SLA clock, before any KPI
     slicing = slicing_of(options, targets, settings, frames)
     segment_dims = [t.by for t in targets.targets if t.by] if targets is not None else []
     encode_dimensions(frames, [*options.by, *segment_dims])
-    refs = in_business_time(select_refs(options, registry, frames, targets, settings), targets, options.business)
     refs = vendor_definitions(refs, [(d.kind, d.summary.preset) for d in datasets], options.definitions)
     options.step(f"computing {len(refs)} KPIs")
     from ..engine.slicing import periods_of
@@ -301,7 +304,11 @@ def run(options: RunOptions) -> Report:
         results = add_segments(results, refs, targets, frames, settings, window, slicing)
     recall_history(results, options, settings, window, slicing, frames, periods)
     verdicts = evaluate(results, targets.targets if targets is not None else [], settings)
-    report = report_of(plan, verdicts, [d.summary for d in datasets], slicing)
+    report = report_of(plan, verdicts, [*(d.summary for d in datasets), *states_inputs], slicing)
+    if settings.get("slas"):
+        from .sla import at_risk
+
+        report.at_risk = at_risk(frames, settings)
     from .details import RunContext
 
     report.context = RunContext(refs=refs, frames=frames, settings=settings, window=window, slicing=slicing,

@@ -52,7 +52,8 @@ class RunOptions:
     by: list[str] = field(default_factory=list)  #: --by, group dimensions
     every: str | None = None  #: --every hour|day|week|month
     last: str | None = None  #: --last 7d
-    now: str | None = None  #: --now, the end of --last (default: the current time)
+    now: str | None = None  #: --now: the end of --last and the instant SLA clocks are read at (default: now)
+    states: str | None = None  #: --states FILE: tickets' state history (ticket_id, state, at) for SLA clocks
     compare: str | None = None  #: --compare previous|last-week|same-day-last-week|baseline
     preset: str | None = None  #: --preset NAME or mapping file (default: detected)
     dayfirst: bool | None = None  #: --dayfirst / --monthfirst for numeric dates (default: from the values)
@@ -90,6 +91,8 @@ def resolve_settings(targets: "TargetsFile | None", overrides: dict[str, str]) -
     settings = default_settings()
     if targets is not None:
         settings.update(targets.settings)
+        if targets.slas:  # the SLA policies travel with the settings: KPIs read them, reports show them
+            settings["slas"] = {name: policy.as_setting() for name, policy in targets.slas.items()}
     for key, value in overrides.items():
         try:
             settings[key] = coerce_setting(key, value)
@@ -155,6 +158,8 @@ def select_refs(options: RunOptions, registry: "Registry", frames: dict[str, "pd
         refs = [registry.resolve(text) for text in options.kpis]
     else:
         refs = default_refs(registry, frames, settings)
+        if "tickets" in frames and "sla_achieved" in registry:  # every SLA of the targets file, shown
+            refs += [registry.resolve(f"sla_achieved({name})") for name in (settings or {}).get("slas") or {}]
         if targets is not None:
             refs += list(targets.refs.values())
     unique: dict[str, KpiRef] = {}
@@ -166,17 +171,13 @@ def select_refs(options: RunOptions, registry: "Registry", frames: dict[str, "pd
     return sorted(unique.values(), key=lambda ref: order.get(ref.kpi.name, len(order)))
 
 
-def resolve_window(options: RunOptions) -> "Window":
+def resolve_window(options: RunOptions, now: datetime | None = None) -> "Window":
     from ..engine.select import Window, last_window, parse_bound
 
     if options.last and (options.start or options.end):
         raise UsageError("--last cannot be combined with --from/--to; give one or the other")
-    if options.now and not options.last:
-        raise UsageError("--now only sets the end of --last; give --last too (or use --to)")
     if options.last:
-        now = (parse_bound(options.now, options.tz, "--now") if options.now
-               else datetime.now(timezone.utc).replace(microsecond=0))
-        return last_window(options.last, now, options.tz)
+        return last_window(options.last, now or now_of(options), options.tz)
     return Window(
         parse_bound(options.start, options.tz, "--from") if options.start else None,
         parse_bound(options.end, options.tz, "--to") if options.end else None,
@@ -285,6 +286,7 @@ class Plan:
     targets: "TargetsFile | None"
     settings: dict[str, Any]  #: defaults < targets file < --set
     window: "Window"
+    now: datetime | None = None  #: --now, else the time the run started: the end of --last, SLA clocks' "now"
 
 
 def plan_run(options: RunOptions) -> Plan:
@@ -307,8 +309,17 @@ def plan_run(options: RunOptions) -> Plan:
         raise UsageError(f"--compare {options.compare!r}: use one of {', '.join(COMPARES)}")
     if options.history is None and targets is not None:
         options.history = targets.history
+    now = now_of(options)
     return Plan(options=options, registry=registry, targets=targets, settings=settings,
-                window=resolve_window(options))
+                window=resolve_window(options, now), now=now)
+
+
+def now_of(options: RunOptions) -> datetime:
+    """``--now``, else the current time (to the second)."""
+    from ..engine.select import parse_bound
+
+    return (parse_bound(options.now, options.tz, "--now") if options.now
+            else datetime.now(timezone.utc).replace(microsecond=0))
 
 
 def slicing_of(options: RunOptions, targets: "TargetsFile | None", settings: dict[str, Any],

@@ -126,6 +126,8 @@ def _text_bytes(path: str) -> int:
 
 def streamed(plan: "RunPlan") -> "Report | None":
     """The run streamed, or None when it reads whole files (not streamable, or a :class:`Fallback`)."""
+    if plan.settings.get("slas") or plan.options.states:  # SLA clocks read each ticket's whole history
+        return None
     files = typed_files(plan)
     if files is None:
         return None

@@ -39,7 +39,8 @@ if TYPE_CHECKING:  # pragma: no cover
     from ..engine.registry import KpiRef, Registry
 
 VERSION = 1
-TOP_KEYS = ("version", "settings", "calendar", "preset", "columns", "cache", "history", "targets", "scorecards")
+TOP_KEYS = ("version", "settings", "calendar", "slas", "preset", "columns", "cache", "history", "targets",
+            "scorecards")
 LATER_KEYS: dict[str, str] = {}  # sections of DESIGN.md that this version refuses rather than ignores
 LEVELS = ("fail", "warn")
 _BAD = object()  #: a scalar whose problem is already recorded
@@ -60,6 +61,7 @@ class TargetsFile:
     scorecards: dict[str, Any] = field(default_factory=dict)  #: name → hdkpi.targets.scorecard.Scorecard
     cache: str | None = None  #: cache: DIR (relative to the targets file) or true for the default place
     history: str | None = None  #: history: FILE (relative to the targets file) or a postgresql:// URL
+    slas: dict[str, Any] = field(default_factory=dict)  #: name → hdkpi.engine.sla.SlaPolicy (slas: section)
 
 
 # -- YAML, position-aware -------------------------------------------------------------
@@ -104,6 +106,7 @@ class _Collector:
         self.loader = loader
         self.problems: list[tuple[int, int, str]] = []
         self.calendar: Any = None  #: set once the calendar: section is read
+        self.slas: dict[str, Any] = {}  #: set once the slas: section is read
 
     def add(self, node: yaml.Node, message: str) -> None:
         self.problems.append((node.start_mark.line + 1, node.start_mark.column + 1, message))
@@ -236,6 +239,41 @@ def _read_preset(c: _Collector, node: yaml.Node, path: str) -> str | None:
     return value
 
 
+def _node_at(node: yaml.Node, message: str, section: str) -> yaml.Node:
+    """The node a validation message names (``calendar.hours.mon: …``), as deep as the file has it."""
+    where = node
+    path = message.split(":", 1)[0].split(".")
+    if path and path[0] == section:
+        path = path[1:]
+    for part in path:
+        if not isinstance(where, yaml.MappingNode):
+            break
+        match = [v for k, v in where.value if isinstance(k, yaml.ScalarNode) and str(k.value) == part]
+        if not match:
+            break
+        where = match[0]
+    return where
+
+
+def _read_slas(c: _Collector, node: yaml.Node) -> dict[str, Any]:
+    """The slas: section (hdkpi.engine.sla.parse_policies); bh/bd targets need the calendar."""
+    from ..engine.sla import parse_policies
+
+    data = c.scalar(node)
+    if data is _BAD:
+        return {}
+    try:
+        policies = parse_policies(data, where="slas")
+    except HdkpiError as exc:
+        c.add(_node_at(node, exc.message, "slas"), exc.message)
+        return {}
+    for name, policy in policies.items():
+        if policy.business and c.calendar is None:
+            c.add(_node_at(node, f"slas.{name}.targets:", "slas"), f"slas.{name}.targets: targets in bh/bd are "
+                  "business time, which needs a calendar: section (see README, 'Business time')")
+    return policies
+
+
 def _read_calendar(c: _Collector, node: yaml.Node) -> Any:
     """The calendar: section (time zone, open hours, holidays), validated by hdkpi.calendar; a problem
     is placed on the key it names (``calendar.hours.mon: …``) when that key is in the file."""
@@ -247,16 +285,7 @@ def _read_calendar(c: _Collector, node: yaml.Node) -> Any:
     try:
         return Calendar.from_config(data if data is not None else {}, where="calendar")
     except HdkpiError as exc:
-        where = node
-        path = exc.message.split(":", 1)[0].split(".")[1:]
-        for part in path:
-            if not isinstance(where, yaml.MappingNode):
-                break
-            match = [v for k, v in where.value if isinstance(k, yaml.ScalarNode) and str(k.value) == part]
-            if not match:
-                break
-            where = match[0]
-        c.add(where, exc.message)
+        c.add(_node_at(node, exc.message, "calendar"), exc.message)
         return None
 
 
@@ -297,6 +326,11 @@ def _read_targets(c: _Collector, node: yaml.Node,
             c.add(key_node, exc.message)
             continue
         line = key_node.start_mark.line + 1
+        named = [a for p, a in zip(ref.kpi.params, ref.args) if p.type == "name"]
+        if any(a not in c.slas for a in named):
+            known = ", ".join(c.slas) or "none; add a slas: section"
+            c.add(key_node, f"{key}: no SLA {named[0]!r} in the slas: section (defined: {known})")
+            continue
         if c.calendar is None and any(isinstance(a, BusinessDuration) for a in ref.args):
             c.add(key_node, f"{ref.name} is in business time, which needs a calendar: section "
                             "(see README, 'Business time')")
@@ -461,6 +495,9 @@ def parse_targets(text: str, path: str, registry: Registry) -> TargetsFile:
     for _, key, value_node in sections:  # the calendar first: business thresholds need it
         if key == "calendar" and not value_node.tag.endswith(":null"):
             result.calendar = c.calendar = _read_calendar(c, value_node)
+    for _, key, value_node in sections:  # then the SLAs: targets name them, bh/bd targets need the calendar
+        if key == "slas" and not value_node.tag.endswith(":null"):
+            result.slas = c.slas = _read_slas(c, value_node)
     for key_node, key, value_node in sections:
         found.add(key)
         if key != "targets" and isinstance(value_node, yaml.ScalarNode) and value_node.tag.endswith(":null"):
@@ -469,7 +506,7 @@ def parse_targets(text: str, path: str, registry: Registry) -> TargetsFile:
             result.version = _read_version(c, value_node)
         elif key == "settings":
             result.settings = _read_settings(c, value_node)
-        elif key == "calendar":
+        elif key in ("calendar", "slas"):
             continue
         elif key == "preset":
             result.preset = _read_preset(c, value_node, path)

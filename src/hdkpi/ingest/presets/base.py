@@ -29,6 +29,9 @@ class Converted:
     #: out (the accounting counts those that pass the checks after conversion)
     caveats: dict[str, "pd.Index"] = field(default_factory=dict)
     rules: dict[str, str] = field(default_factory=dict)  #: canonical field → where it comes from
+    #: an event log's every state change (ticket_id, state, at, seq: hdkpi.ingest.states.events_frame), kept
+    #: beside the one ticket its events are folded into, for SLA clocks that pause in some states
+    states: "pd.DataFrame | None" = None
 
 
 class Preset:

@@ -107,6 +107,10 @@ class EventLogPreset(Preset):
                 cases[column] = frame.loc[cases.index, column]
         cases = cases.sort_index()
         table = RawTable(path=raw.path, frame=cases, header=list(cases.columns), delimiter=raw.delimiter)
+        from ..normalise import parse_datetime
+        from ..states import events_frame
+
+        states = events_frame(events["case"], events["activity"], parse_datetime(events["iso"], tz))
         rejected = reasons.dropna()
         return Converted(
             table=table, read=len(frame), rejected=rejected if len(rejected) else None,
@@ -115,7 +119,8 @@ class EventLogPreset(Preset):
                    "closed_at": f"last {time!r} of the case",
                    "resolved_at": f"first {time!r} whose {activity!r} is a resolved state",
                    "reopens": f"returns from a resolved {activity!r}", "replies": "events of the case",
-                   "status": f"last {activity!r}"})
+                   "status": f"last {activity!r}"},
+            states=states)
 
 
 PRESET = EventLogPreset()

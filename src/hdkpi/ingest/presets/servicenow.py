@@ -182,11 +182,11 @@ class ServiceNowPreset(Preset):
         frame = raw.frame
         read = len(frame)
         event_log = "sys_mod_count" in columns and "sys_updated_at" in columns
-        rejected = None
+        rejected = states = None
         folded = 0
         counts: dict[str, int] = {}
         if event_log:
-            keep, rejected = self._latest_events(raw, columns)
+            keep, rejected, states = self._latest_events(raw, columns, tz)
             frame = frame.loc[keep]
             folded = read - len(rejected) - len(keep)
             counts = {"incidents": len(keep), "events": read}
@@ -229,13 +229,19 @@ class ServiceNowPreset(Preset):
                 out[column] = _text(frame[column])
         table_frame = pd.DataFrame(out, index=frame.index)
         table = RawTable(path=raw.path, frame=table_frame, header=list(table_frame.columns), delimiter=raw.delimiter)
-        return Converted(table=table, read=read, rejected=rejected, folded=folded, counts=counts, rules=rules)
+        return Converted(table=table, read=read, rejected=rejected, folded=folded, counts=counts, rules=rules,
+                         states=states)
 
     @staticmethod
-    def _latest_events(raw: "RawTable", columns: dict[str, str]) -> tuple["pd.Index", "pd.Series"]:
-        """The data rows of each incident's latest event (file order), and the events refused."""
+    def _latest_events(raw: "RawTable", columns: dict[str, str],
+                       tz: str) -> tuple["pd.Index", "pd.Series", "pd.DataFrame | None"]:
+        """The data rows of each incident's latest event (file order), the events refused, and every
+        placed event's state (ordered by sys_updated_at, then sys_mod_count, then file order)."""
         import numpy as np
         import pandas as pd
+
+        from ..normalise import parse_datetime
+        from ..states import events_frame
 
         frame = raw.frame
         number = _text(frame[columns["number"]])
@@ -248,8 +254,15 @@ class ServiceNowPreset(Preset):
         ok = reason.eq("")
         keys = pd.DataFrame({"number": number, "updated": updated, "count": count,
                              "row": np.arange(len(frame))}, index=frame.index)[ok]
-        latest = keys.sort_values(["number", "updated", "count", "row"]).drop_duplicates("number", keep="last")
-        return latest.index.sort_values(), reason[~ok].astype("str")
+        ordered = keys.sort_values(["number", "updated", "count", "row"])
+        latest = ordered.drop_duplicates("number", keep="last")
+        states = None
+        state = "incident_state" if "incident_state" in columns else "state" if "state" in columns else None
+        if state is not None:
+            at = parse_datetime(iso.loc[ordered.index], tz)  # in --tz, as normalise reads opened_at
+            states = events_frame(ordered["number"], _text(frame.loc[ordered.index, columns[state]]).fillna(""),
+                                  at, np.arange(len(ordered)))
+        return latest.index.sort_values(), reason[~ok].astype("str"), states
 
     @staticmethod
     def _dates(frame: "pd.DataFrame", columns: dict[str, str], path: str, event_log: bool) -> dict[str, "pd.Series"]:
