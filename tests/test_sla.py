@@ -427,3 +427,46 @@ def test_sla_runs_are_not_streamed_and_dask_says_why(tmp_path, monkeypatch):
     dask = CliRunner().invoke(cli, ["check", str(data), "-t", str(t), "--engine", "dask", "--scheduler",
                                     "synchronous"])
     assert dask.exit_code == ExitCode.USAGE and "--engine pandas" in dask.stderr
+
+
+def test_the_zendesk_style_example_is_as_worked_out_by_hand():
+    """examples/sla/README.md works each ticket out by hand; the run must give the same."""
+    folder = EXAMPLES / "sla"
+    result = CliRunner().invoke(cli, ["check", str(folder / "tickets.csv"), "--states", str(folder / "ticket_states.csv"),
+                                      "-t", str(folder / "zendesk-policies.yaml"), "--now", "2026-11-06T17:00",
+                                      "--tz", "Europe/London", "-f", "json"], catch_exceptions=False)
+    assert result.exit_code == ExitCode.TARGET_MISSED  # first reply 66.7 % < 90 %
+    doc = json.loads(result.stdout)
+    got = {(r["kpi"], tuple((r["group"] or {}).items())): (r["numerator"], r["denominator"]) for r in doc["results"]
+           if r["kpi"].startswith("sla_")}
+    assert got[("sla_achieved(first_reply)", ())] == (4, 6)
+    assert got[("sla_achieved(resolution)", ())] == (3, 3)
+    assert got[("sla_achieved(resolution)", (("priority", "urgent"),))] == (2, 2)
+    assert got[("sla_achieved(resolution)", (("priority", "high"),))] == (1, 1)
+    assert [(r["ticket_id"], r["sla"], r["elapsed_seconds"]) for r in doc["sla_at_risk"]] == [
+        ("1006", "resolution", 8 * H)]
+
+
+def test_an_event_log_read_by_the_events_preset_brings_its_state_history(tmp_path):
+    # case C1: Open 08:00, Waiting 09:00, Open 12:00, Closed 14:00 → runs 1 h + 2 h = 3 h, paused 3 h; ≤ 4 h.
+    # case C2: Open 08:00, Closed 13:00 → 5 h > 4 h: breached. sla_achieved = 1 / 2.
+    log = write_csv(tmp_path, """\
+        case:concept:name,concept:name,time:timestamp
+        C1,Open,2026-01-05T08:00:00Z
+        C2,Open,2026-01-05T08:00:00Z
+        C1,Waiting,2026-01-05T09:00:00Z
+        C1,Open,2026-01-05T12:00:00Z
+        C2,Closed,2026-01-05T13:00:00Z
+        C1,Closed,2026-01-05T14:00:00Z
+        """, "log.csv")
+    t = write_csv(tmp_path, 'slas:\n  resolution: {targets: {default: 4h}, pause: [Waiting]}\n'
+                            'targets:\n  sla_achieved(resolution): ">= 90%"\n', "targets.yaml")
+    result = CliRunner().invoke(cli, ["check", str(log), "-t", str(t), "-f", "json"], catch_exceptions=False)
+    doc = json.loads(result.stdout)
+    achieved = next(r for r in doc["results"] if r["kpi"] == "sla_achieved(resolution)")
+    assert (achieved["numerator"], achieved["denominator"]) == (1, 2)
+    shown = CliRunner().invoke(cli, ["show", "sla_achieved(resolution)", str(log), "-t", str(t), "-f", "csv"],
+                               catch_exceptions=False)
+    rows = list(csv.DictReader(shown.stdout.splitlines()))
+    assert [(r["ticket_id"], r["sla:resolution:elapsed"], r["sla:resolution:paused"]) for r in rows] == [
+        ("C2", "18000.0", "0.0")]

@@ -72,7 +72,7 @@ def read_states(path: str, tz: str) -> tuple["pd.DataFrame", "InputSummary"]:
     reason = reason.mask(reason.isna() & at.isna(), REJECT_NO_TIME)
     ok = reason.isna()
     refused = reason[~ok]
-    summary = InputSummary(path=path, kind="states", preset="states", read=len(frame), used=int(ok.sum()),
+    summary = InputSummary(path=path, kind="states", preset="generic", read=len(frame), used=int(ok.sum()),
                            rejected_by_reason={str(r): int(n) for r, n in refused.value_counts().sort_index().items()},
                            mapping={f: repr(c) for f, c in columns.items()},
                            examples_by_reason={str(r): [int(x) for x in g.index[:EXAMPLES_PER_REASON]]

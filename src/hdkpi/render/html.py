@@ -748,6 +748,19 @@ def inputs(report: Report) -> str:
             "Data row numbers count from the first row after the header.</p></section>")
 
 
+def at_risk_section(report: Report) -> str:
+    """The tickets about to breach an SLA (with SLA policies only)."""
+    from .base import AT_RISK_TITLE, at_risk_lines
+
+    lines = at_risk_lines(report)
+    if not lines:
+        return ""
+    items = "".join(f"<li>{esc(line)}</li>" for line in lines)
+    title, _, hint = AT_RISK_TITLE.partition(": ")
+    return (f'<section id="at-risk"><h2>{esc(title)} <span class="hint">{esc(hint)}</span></h2>'
+            f'<ul class="legend-list">{items}</ul></section>')
+
+
 def setting_text(name: str, value: Any, durations: set[str]) -> str:
     if value is None:
         return "—"
@@ -827,8 +840,8 @@ class HtmlFormatter(Formatter):
 
     def render(self, report: Report) -> str:
         ids: set[str] = set()
-        ids.update(("kpis", "trends", "figures", "other-trends", "heatmap", "breakdown", "inputs", "settings",
-                    "method", "history", "other-history"))
+        ids.update(("kpis", "trends", "figures", "other-trends", "heatmap", "breakdown", "at-risk", "inputs",
+                    "settings", "method", "history", "other-history"))
         bodies = [body for body in (
             tiles(report, targeted=True),
             trends(report, ids, targeted=True),
@@ -837,6 +850,7 @@ class HtmlFormatter(Formatter):
             *history_charts(report, ids),
             heatmaps(report),
             breakdowns(report),
+            at_risk_section(report),
             inputs(report),
             settings_section(report),
             methods(report),

@@ -23,7 +23,18 @@ from collections import defaultdict
 from ..model import Report, Verdict
 from ..units import format_change, format_value
 from ..version import __version__
-from .base import Formatter, accounting_lines, basis, note_text, period_label, period_text, summary_text, value_text
+from .base import (
+    AT_RISK_TITLE,
+    Formatter,
+    accounting_lines,
+    at_risk_lines,
+    basis,
+    note_text,
+    period_label,
+    period_text,
+    summary_text,
+    value_text,
+)
 from .table import folded, group_text, shown, sparkline
 
 STATUS_EMOJI = {"pass": "✅ pass", "warn": "⚠️ warn", "fail": "❌ fail", "no-data": "➖ no-data"}
@@ -126,6 +137,9 @@ class MarkdownFormatter(Formatter):
         if folded(report):
             lines += ["", f"Trends, one line per series (the per-{escape(report.every or 'period')} figures are "
                           "in `-f json` or `-f csv`):", "", *series_lines(report)]
+        risky = at_risk_lines(report)
+        if risky:
+            lines += ["", f"{escape(AT_RISK_TITLE)}:", "", *(f"- {escape(line)}" for line in risky)]
         lines += ["", "Inputs:", ""]
         for line in accounting_lines(report):
             nested = line.startswith("  ")

@@ -50,7 +50,7 @@ def _wrap(line: str, indent: int = 2) -> list[str]:
 
 def headers(report: Report) -> tuple[str, ...]:
     cols = ["KPI"]
-    if report.by:
+    if report.by or any(v.result.group for v in shown(report)):  # per-segment targets break down without --by
         cols.append("Group")
     if report.every and not folded(report):
         cols.append("Period")
