@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import click
 
@@ -114,6 +115,16 @@ def _seconds(ctx: click.Context, param: click.Parameter, value: str | None) -> f
 @click.option("--agents", type=click.IntRange(min=0), help="What-if: this many agents in every interval.")
 @click.option("--schedule", type=click.Path(dir_okay=False, exists=True),
               help="What-if: a CSV of weekday, interval (HH:MM), agents planned.")
+@click.option("--forecast", "forecast_span", callback=_seconds, metavar="SPAN",
+              help="Plan ahead: forecast the calls (and AHT) per interval for SPAN after --now, e.g. 14d, and give "
+                   "the agents needed per future interval, at the forecast and at both ends of its 80 % band.")
+@click.option("--now", metavar="WHEN", help="With --forecast: where the plan starts (default: after the last call).")
+@click.option("--forecast-model", default="auto", show_default=True,
+              type=click.Choice(["auto", "seasonal-naive", "weekly-mean", "hw-profile"]),
+              help="With --forecast: the volume model (hdkpi forecast --model).")
+@click.option("--backtest", callback=_seconds, metavar="SPAN", help="With --forecast: the backtest span, e.g. 4w.")
+@click.option("-t", "--targets", "targets", type=click.Path(dir_okay=False),
+              help="With --forecast: a targets file whose calendar: closes periods (holidays, open hours).")
 @click.option("-f", "--format", "fmt", type=click.Choice(["table", "json", "csv", "html"]), default="table",
               show_default=True)
 @click.option("-o", "--output", "output", metavar="FILE", help="Write to FILE (atomically) instead of stdout.")
@@ -122,8 +133,9 @@ def _seconds(ctx: click.Context, param: click.Parameter, value: str | None) -> f
 def staffing(files: tuple[str, ...], preset: str | None, mapping: tuple, tz: str, start: str | None,
              end: str | None, interval: float, per: str, by: str | None, goal: str | None, answer_within: float | None,
              target_share: float | None, asa_goal: float | None, max_occupancy: float | None, shrinkage: float,
-             model: str, patience: float | None, agents: int | None, schedule: str | None, fmt: str,
-             output: str | None, debug: bool) -> int:
+             model: str, patience: float | None, agents: int | None, schedule: str | None,
+             forecast_span: float | None, now: str | None, forecast_model: str, backtest: float | None,
+             targets: str | None, fmt: str, output: str | None, debug: bool) -> int:
     """Agents required per interval (Erlang C, or A) for an answer-time goal, beside the agents who
     handled calls: is the desk staffed right at each hour of each weekday?
 
@@ -160,6 +172,10 @@ def staffing(files: tuple[str, ...], preset: str | None, mapping: tuple, tz: str
         plan = pd.read_csv(schedule, dtype=str)
         if not {"weekday", "interval", "agents"} <= set(plan.columns):
             raise UsageError(f"--schedule {schedule}: needs columns weekday, interval, agents")
+    if forecast_span is None and (now or backtest or targets):
+        raise UsageError("--now, --backtest and -t go with --forecast (the plan ahead)")
+    if forecast_span is not None and (agents is not None or schedule or start or end):
+        raise UsageError("--forecast plans the future; --agents, --schedule, --from and --to look at the past")
     datasets = load_datasets(RunOptions(files=list(files), preset=preset, mapping=checked_mapping(mapping), tz=tz),
                              None)
     calls = combine(datasets).get("calls")
@@ -171,7 +187,16 @@ def staffing(files: tuple[str, ...], preset: str | None, mapping: tuple, tz: str
     options = StaffingOptions(interval=interval, per=per, goal=service_goal, asa=asa_goal,
                               max_occupancy=max_occupancy, shrinkage=shrinkage or 0.0, model=model,
                               patience=patience, agents=agents, schedule=plan, tz=tz, by=by)
-    cells, facts = staffing_table(calls, options)
+    if forecast_span is not None:
+        from ..wfm.staffing import plan_table
+
+        every = f"{int(interval) // 60}m"
+        fc = run_forecast(files, preset, mapping, tz, "calls_offered", every, forecast_span, now, by, forecast_model,
+                          backtest, targets)
+        cells, facts = plan_table(calls, fc, options)
+        per = "date"
+    else:
+        cells, facts = staffing_table(calls, options)
     if fmt == "json":
         doc = {"staffing": facts, "intervals": json.loads(cells.to_json(orient="records"))}
         text = json.dumps(doc, indent=2, ensure_ascii=False) + "\n"
@@ -185,6 +210,89 @@ def staffing(files: tuple[str, ...], preset: str | None, mapping: tuple, tz: str
         text = render_grid(cells, facts, per, by)
     emit(text, output)
     return ExitCode.OK
+
+
+@cli.command("forecast")
+@click.argument("files", nargs=-1, required=True, type=click.Path(dir_okay=False, allow_dash=True))
+@click.option("--preset", metavar="NAME|FILE", help="The export's layout (default: detected).")
+@click.option("--map", "mapping", type=KeyValue(), multiple=True, metavar="FIELD=COLUMN")
+@click.option("--tz", default="UTC", show_default=True, callback=valid_zone, help="Zone of the intervals and days.")
+@click.option("--kpi", "kpi", metavar="NAME", help="The count KPI to forecast (default calls_offered for calls, "
+              "ticket_volume for tickets).")
+@click.option("--every", default="30m", show_default=True, help="15m, 30m, 1h or day.")
+@click.option("--horizon", default="14d", show_default=True, callback=_seconds, help="How far ahead, e.g. 7d.")
+@click.option("--now", metavar="WHEN", help="Where the forecast starts; only records before it are used (default: "
+              "the interval after the last record).")
+@click.option("--by", "by", metavar="DIM", help="One forecast per group, e.g. --by queue.")
+@click.option("--model", default="auto", show_default=True,
+              type=click.Choice(["auto", "seasonal-naive", "weekly-mean", "hw-profile"]),
+              help="auto: per series, the model with the lowest interval WAPE in the backtest.")
+@click.option("--backtest", callback=_seconds, metavar="SPAN",
+              help="Rolling-origin backtest over the last SPAN before --now, e.g. 4w (default: 2 weeks when the "
+                   "history allows).")
+@click.option("-t", "--targets", "targets", type=click.Path(dir_okay=False),
+              help="Targets file whose calendar: closes periods (holidays, open hours).")
+@click.option("-f", "--format", "fmt", type=click.Choice(["table", "csv", "json", "html"]), default="table",
+              show_default=True)
+@click.option("-o", "--output", "output", metavar="FILE", help="Write to FILE (atomically) instead of stdout.")
+@click.option("--debug", is_flag=True, help="Show tracebacks of internal errors.")
+@command
+def forecast_command(files: tuple[str, ...], preset: str | None, mapping: tuple, tz: str, kpi: str | None,
+                     every: str, horizon: float, now: str | None, by: str | None, model: str,
+                     backtest: float | None, targets: str | None, fmt: str, output: str | None, debug: bool) -> int:
+    """Forecast a count KPI per interval for the next days, with an 80 % band, judged by a backtest
+    against the seasonal naive (same weekday and interval last week).
+
+    CSV columns: period_start (ISO 8601 with offset), the --by dimension, kpi, forecast, low, high, model.
+    Models and their rules: README, "Forecast and plan".
+    """
+    from ..wfm import forecast as fc
+
+    result = run_forecast(files, preset, mapping, tz, kpi, every, horizon, now, by, model, backtest, targets)
+    text = {"csv": fc.records_csv, "json": fc.records_json, "html": fc.render_html}.get(fmt, fc.render_text)(result)
+    emit(text, output)
+    return ExitCode.OK
+
+
+def run_forecast(files: tuple[str, ...], preset: str | None, mapping: tuple, tz: str, kpi: str | None,
+                 every: str, horizon: float, now: str | None, by: str | None, model: str, backtest: float | None,
+                 targets: str | None) -> "Any":
+    """Read the exports, count the KPI's records in time, forecast (hdkpi.wfm.forecast.forecast)."""
+    from ..engine.compute import measure_of
+    from ..engine.measures import Count
+    from ..engine.select import Window, parse_bound
+    from ..errors import UsageError
+    from ..ingest.combine import combine
+    from ..run.pipeline import RunOptions, build_registry, load_datasets, resolve_settings
+    from ..wfm.forecast import ForecastOptions, forecast, parse_every
+
+    step = parse_every(every)
+    registry = build_registry([])
+    calendar = None
+    target_file = None
+    if targets:
+        from ..targets.file import load_targets
+
+        target_file = load_targets(targets, registry)
+        calendar = target_file.calendar
+    frames = combine(load_datasets(RunOptions(files=list(files), preset=preset, mapping=checked_mapping(mapping),
+                                              tz=tz), target_file))
+    name = kpi or ("calls_offered" if "calls" in frames else "ticket_volume" if "tickets" in frames else None)
+    if name is None:
+        raise UsageError("forecast needs calls or tickets (or --kpi naming a count KPI of the input)")
+    ref = registry.resolve(name)
+    settings = resolve_settings(target_file, {})
+    measure, frame, anchor, notes = measure_of(ref, frames, settings, Window(), calendar)
+    if measure is None or frame is None:
+        raise UsageError(f"forecast {ref.name}: {'; '.join(notes) or 'no data'}")
+    if not isinstance(measure, Count) or anchor == "snapshot":
+        raise UsageError(f"forecast {ref.name}: not a count of records in time; forecast a count KPI such as "
+                         "calls_offered, calls_answered, ticket_volume or tickets_resolved")
+    if by and by not in frame:
+        raise UsageError(f"--by {by}: the {ref.kpi.kind} have no field {by}")
+    options = ForecastOptions(step=step, horizon=horizon, tz=tz, model=model, backtest=backtest, calendar=calendar,
+                              now=parse_bound(now, tz, "--now") if now else None)
+    return forecast(frame[anchor], measure.mask, frame[by] if by else None, by, ref.name, options)
 
 
 @cli.command("adherence")

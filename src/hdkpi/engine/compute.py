@@ -125,6 +125,15 @@ def _measure(ref: "KpiRef", frames: dict[str, "pd.DataFrame"], settings: dict[st
     return measure, frame, anchor
 
 
+def measure_of(ref: "KpiRef", frames: dict[str, "pd.DataFrame"], settings: dict[str, Any], window: "Window",
+               calendar: Any = None) -> tuple[Measure | None, "pd.DataFrame | None", str, list[str]]:
+    """The KPI's measure over its frame cut to the window, the frame, its anchor column, and the notes
+    (why there is no measure, when None): for tools that place each record in time themselves (forecast)."""
+    result = _base(ref, settings)
+    measure, frame, anchor = _measure(ref, frames, settings, window, result, calendar=calendar)
+    return measure, frame, anchor, result.notes
+
+
 def _fill(result: Result, figure: Figure) -> Result:
     result.value = figure.value
     result.n = figure.n

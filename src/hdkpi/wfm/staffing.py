@@ -186,10 +186,17 @@ def _grid(cells: "pd.DataFrame", facts: dict[str, Any], per: str) -> str:
              (f"; ASA ≤ {facts['asa_goal']:g} s" if facts["asa_goal"] else "") +
              (f"; occupancy ≤ {facts['max_occupancy']:.0%}" if facts["max_occupancy"] else "") +
              (f"; patience {facts['patience_seconds']:.0f} s" if facts["patience_seconds"] else "") +
-             f"; {facts['days']} days)", "cells: agents needed on the phones; '−' fewer agents handled calls than "
-             "needed (under-staffed), '+' many more (over-staffed)",
-             "agents who handled calls: those with at least one answered call in the interval — a lower bound of "
-             "those on duty in quiet intervals", ""]
+             f"; {facts['days']} days)"]
+    if "required_low" in cells:  # a plan from a forecast
+        fc = facts["forecast"]
+        lines += [f"plan from the forecast of {fc['kpi']} from {fc['now']} (models: "
+                  f"{', '.join(sorted(set(fc['chosen'].values())))}); cells: agents needed at the forecast; "
+                  "-f csv/json add the need at both ends of its 80 % band (required_low, required_high)", ""]
+    else:
+        lines += ["cells: agents needed on the phones; '−' fewer agents handled calls than needed (under-staffed), "
+                  "'+' many more (over-staffed)",
+                  "agents who handled calls: those with at least one answered call in the interval — a lower bound "
+                  "of those on duty in quiet intervals", ""]
     intervals = sorted(cells["interval"].unique())
     order = [d for d in WEEKDAYS if d in set(cells[rows_key])] if per == "weekday" else sorted(cells[rows_key].unique())
     table = cells.set_index([rows_key, "interval"])
@@ -213,6 +220,12 @@ def _grid(cells: "pd.DataFrame", facts: dict[str, Any], per: str) -> str:
             lines.append(f"  {row[rows_key]} {row['interval']}: {row['actual_agents']:g} agents handled calls, "
                          f"{int(row['required'])} needed ({row['offered']:.1f} calls, AHT {row['aht']:.0f} s; "
                          f"predicted service level at the need {row['predicted_service_level']:.0%})")
+    if "required_low" in cells:
+        hours = facts["interval_seconds"] / 3600
+        lines += ["", "agent-hours on the phones per day: at the forecast (at the band's low – high end)"]
+        for day, rows in cells.groupby(rows_key, sort=True):
+            lines.append(f"  {day}: {rows['required'].sum() * hours:.1f} ({rows['required_low'].sum() * hours:.1f} – "
+                         f"{rows['required_high'].sum() * hours:.1f})")
     if "planned_agents" in cells:
         lines += ["", "With the planned agents: " + f"{(cells['gap'] < 0).sum()} interval(s) short of the need, "
                   f"predicted service level {pd.Series(cells['planned_service_level']).mean():.0%} on average"]
@@ -280,3 +293,77 @@ those on duty (hdkpi adherence measures logged-in time).</p>
 first served, one skill pool per table</footer>
 </body></html>
 """
+
+
+def plan_table(calls: "pd.DataFrame", fc: Any, options: StaffingOptions) -> tuple["pd.DataFrame", dict[str, Any]]:
+    """The staffed plan: per future interval of the forecast ``fc`` (hdkpi.wfm.forecast.Forecast of
+    calls_offered), the AHT expected (the mean handle time of that weekday and interval over the last
+    eight weeks before the forecast, else of all the history before it), the traffic and the agents
+    required — at the forecast and at the low and high ends of its 80 % band."""
+    import numpy as np
+    import pandas as pd
+
+    from . import erlang
+
+    now = pd.Timestamp(fc.facts["now"])
+    records = fc.records
+    handle = sum(calls[c].fillna(0) for c in ("talk_seconds", "hold_seconds", "acw_seconds") if c in calls)
+    if isinstance(handle, int):
+        raise UsageError("staffing needs handle times: talk_seconds (and hold/acw) of answered calls")
+    answered = calls["outcome"].eq("answered") if "outcome" in calls else calls["offered_at"].notna()
+    if "outcome" in calls:
+        from ..kpis.calls import in_progress
+
+        answered &= ~in_progress(calls)
+    recent = answered & (calls["offered_at"] < now) & (calls["offered_at"] >= now - pd.Timedelta(weeks=8))
+    local = calls.loc[recent, "offered_at"].dt.tz_convert(options.tz)
+    key = pd.DataFrame({"weekday": local.dt.day_of_week, "slot": local.dt.hour * 3600 + local.dt.minute * 60
+                        - (local.dt.hour * 3600 + local.dt.minute * 60) % int(options.interval),
+                        "handle": handle[recent]})
+    if options.by:
+        key[options.by] = calls.loc[recent, options.by].astype("string").fillna("(empty)")
+    group_cols = [*([options.by] if options.by else []), "weekday", "slot"]
+    by_slot = key.groupby(group_cols, observed=True)["handle"].mean()
+    overall = float(handle[answered & (calls["offered_at"] < now)].mean())
+    if overall != overall:
+        raise UsageError("staffing --forecast needs answered calls with a handle time before --now")
+    starts = records["period_start"]
+    lookup = pd.DataFrame({"weekday": [t.dayofweek for t in starts],
+                           "slot": [t.hour * 3600 + t.minute * 60 for t in starts]})
+    if options.by:
+        lookup.insert(0, options.by, records[options.by].to_numpy())
+    aht = by_slot.reindex(pd.MultiIndex.from_frame(lookup[group_cols])).to_numpy()
+    aht = np.where(np.isnan(aht), overall, aht)
+    cells = pd.DataFrame({"period_start": [t.isoformat() for t in starts],
+                          "date": [t.strftime("%Y-%m-%d") for t in starts],
+                          "interval": [t.strftime("%H:%M") for t in starts]})
+    if options.by:
+        cells[options.by] = records[options.by].to_numpy()
+    patience = options.patience
+    if options.model == "erlang-a" and patience is None:
+        waits = calls.loc[calls["offered_at"] < now]
+        patience = float(erlang.patience_from_counts(waits.get("wait_seconds", pd.Series(dtype=float)).sum(),
+                                                     int(waits["outcome"].eq("abandoned").sum())
+                                                     if "outcome" in waits else 0))
+    for suffix, column in (("", "forecast"), ("_low", "low"), ("_high", "high")):
+        offered = records[column].to_numpy(dtype=float)
+        traffic = erlang.traffic(offered, aht, options.interval)
+        need = erlang.requirement(np.asarray(traffic, dtype=float), aht, options.goal, asa=options.asa,
+                                  max_occupancy=options.max_occupancy, shrinkage=options.shrinkage,
+                                  patience=patience)
+        cells[f"offered{suffix}"] = offered
+        if not suffix:
+            cells["aht"] = aht
+            cells["traffic"] = traffic
+            for name, values in need.prediction.as_dict().items():
+                if name not in ("agents", "traffic"):
+                    cells[f"predicted_{name}"] = values
+        cells[f"required{suffix}"] = np.where(offered > 0, need.net, 0)
+        cells[f"required_gross{suffix}"] = np.where(offered > 0, need.gross, 0)
+    cells["model"] = records["model"].to_numpy()
+    facts = {"interval_seconds": options.interval, "model": options.model, "patience_seconds": patience,
+             "aht_overall": overall, "days": int(np.ceil(fc.facts["horizon_seconds"] / 86400)),
+             "goal": None if options.goal is None else {"share": options.goal.share, "within": options.goal.within},
+             "asa_goal": options.asa, "max_occupancy": options.max_occupancy, "shrinkage": options.shrinkage,
+             "forecast": fc.facts, "backtest": fc.backtest.to_dict(orient="records"), "notes": fc.notes}
+    return cells, facts
