@@ -216,3 +216,16 @@ def test_big_files_report_reading_progress(tmp_path, monkeypatch):
         load.PROGRESS.reset(token)
     assert seen[-1].endswith("100%") and len(seen) > 2  # several blocks, ending at 100 %
     assert streamed.frame.equals(load.read_table(str(path)).frame)  # the same table as a one-shot read
+
+
+def test_nanosecond_timestamps_are_read_to_the_microsecond(tmp_path):
+    # nine decimals (Python's and numpy's isoformat of nanosecond times) once stopped a run with an internal
+    # error; they are read, to the microsecond, with and without an offset
+    path = tmp_path / "calls.csv"
+    path.write_text("call_id,offered_at\n1,2026-01-05T08:23:03.330598013+00:00\n2,2026-01-05T08:23:04.123456789\n")
+    from hdkpi.ingest.load import read_table
+    from hdkpi.ingest.normalise import normalise
+
+    frame = normalise(read_table(str(path)), kind="calls").frame
+    assert [t.isoformat() for t in frame["offered_at"]] == ["2026-01-05T08:23:03.330598+00:00",
+                                                           "2026-01-05T08:23:04.123456+00:00"]

@@ -320,14 +320,15 @@ def _parse_datetime(text: "pd.Series", tz: str) -> "pd.Series":
     if not present.any():
         return out
     has_offset = present & _matches(text, _OFFSET)
-    if has_offset.any():
-        out[has_offset] = pd.to_datetime(text[has_offset], format="ISO8601", utc=True, errors="coerce")
+    if has_offset.any():  # to microseconds: a cell with nanoseconds (9 decimals) parses to ns
+        out[has_offset] = pd.to_datetime(text[has_offset], format="ISO8601", utc=True,
+                                         errors="coerce").dt.as_unit("us")
     naive = present & ~has_offset
     if naive.any():
         local = pd.to_datetime(text[naive], format="ISO8601", errors="coerce")
         local = local.dt.tz_localize(tz, ambiguous=np.ones(len(local), dtype=bool),
                                      nonexistent="shift_forward")
-        out[naive] = local.dt.tz_convert("UTC")
+        out[naive] = local.dt.tz_convert("UTC").dt.as_unit("us")
     return out
 
 

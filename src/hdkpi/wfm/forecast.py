@@ -66,7 +66,7 @@ class Grid:
 
     @property
     def weekday(self) -> "np.ndarray":
-        return self.days.dayofweek.to_numpy()
+        return self.days.day_of_week.to_numpy()
 
 
 @dataclass
@@ -179,9 +179,10 @@ def weekly_mean(h: "np.ndarray", origin: int, weeks: int = MEAN_WEEKS) -> "np.nd
     return np.nan_to_num(f, nan=0.0)
 
 
-def hw_profile(h: "np.ndarray", origin: int, weekday: "np.ndarray") -> "np.ndarray":
+def hw_profile(h: "np.ndarray", origin: int, weekday: "np.ndarray", dom: "np.ndarray | None" = None) -> "np.ndarray":
     """Holt–Winters on daily totals (level, multiplicative weekly season; α, γ by one-step squared
-    error over a small grid), times the weekday's intraday profile over the last six weeks."""
+    error over a small grid), times a day-of-month factor once eight weeks are known (banks' month-start
+    peaks), times the weekday's intraday profile over the last six weeks."""
     import numpy as np
 
     series, days, slots = h.shape
@@ -197,16 +198,20 @@ def hw_profile(h: "np.ndarray", origin: int, weekday: "np.ndarray") -> "np.ndarr
             share = volume / np.maximum(volume.sum(axis=1, keepdims=True), 1e-12)
             profile[:, w] = np.where(volume.sum(axis=1, keepdims=True) > 0, share, 1.0 / slots)
     profile = np.where(np.isnan(profile), 1.0 / slots, profile)
-    daily = _holt_winters(totals, weekday[:origin], weekday[origin:days])  # series × (days − origin)
+    daily = _holt_winters(totals, weekday[:origin], weekday[origin:days],
+                          None if dom is None else dom[:origin], None if dom is None else dom[origin:days])
     f = np.zeros_like(h)
     f[:, origin:] = daily[:, :, None] * profile[:, weekday[origin:days]]
     return f
 
 
-def _holt_winters(totals: "np.ndarray", past_weekday: "np.ndarray", future_weekday: "np.ndarray") -> "np.ndarray":
+def _holt_winters(totals: "np.ndarray", past_weekday: "np.ndarray", future_weekday: "np.ndarray",
+                  past_dom: "np.ndarray | None" = None, future_dom: "np.ndarray | None" = None) -> "np.ndarray":
     """Daily totals forecast, multiplicative weekly season, no trend; a NaN day skips its update.
     Every (α, γ) of the grid runs at once (the last axis); the one with the least one-step squared
-    error forecasts."""
+    error forecasts. With the days of the month and eight weeks of history, each day of the month
+    gets a factor: the mean ratio of its days' totals to their one-step forecasts, shrunk towards 1
+    by the number of such days (k / (k + 3)), within 0.5–2."""
     import numpy as np
 
     series, n = totals.shape
@@ -226,10 +231,12 @@ def _holt_winters(totals: "np.ndarray", past_weekday: "np.ndarray", future_weekd
     level = np.repeat(level0[:, None], combos, axis=1)  # series × combos
     season = np.repeat(season0[:, :, None], combos, axis=2)  # series × 7 × combos
     error = np.zeros((series, combos))
+    history = np.full((series, combos, n), np.nan)  # one-step forecasts, for the day-of-month factor
     for d in range(n):  # days of the history: a few hundred at most
         w = past_weekday[d]
         y = totals[:, d][:, None]
         predicted = level * season[:, w]
+        history[:, :, d] = np.where(season[:, w] > 0.05, predicted, np.nan)
         known = ~np.isnan(y)
         error += np.where(known, (y - predicted) ** 2, 0.0)
         s = np.maximum(season[:, w], 1e-6)
@@ -241,6 +248,18 @@ def _holt_winters(totals: "np.ndarray", past_weekday: "np.ndarray", future_weekd
     best = np.argmin(error, axis=1)
     rows = np.arange(series)
     out = level[rows, best][:, None] * season[rows, :, best][:, future_weekday]
+    if past_dom is not None and future_dom is not None and n >= 8 * WEEK:
+        fitted = history[rows, best]  # series × n
+        ok = ~np.isnan(totals) & ~np.isnan(fitted) & (fitted > 0)
+        ratio = np.where(ok, totals / np.where(ok, fitted, 1.0), 0.0)
+        sums = np.zeros((series, 32))
+        counts = np.zeros((series, 32))
+        np.add.at(sums.T, past_dom, ratio.T)
+        np.add.at(counts.T, past_dom, ok.T.astype(float))
+        with np.errstate(invalid="ignore", divide="ignore"):
+            mean = np.where(counts > 0, sums / np.maximum(counts, 1), 1.0)
+        factor = np.clip(1 + (mean - 1) * counts / (counts + 3), 0.5, 2.0)
+        out = out * factor[:, future_dom]
     return np.maximum(np.nan_to_num(out, nan=0.0), 0.0)
 
 
@@ -253,13 +272,14 @@ def _nanmean(a: "np.ndarray", axis: int) -> "np.ndarray":
         return np.where(count > 0, total / np.maximum(count, 1), np.nan)
 
 
-def run_model(name: str, h: "np.ndarray", origin: int, weekday: "np.ndarray") -> "np.ndarray":
+def run_model(name: str, h: "np.ndarray", origin: int, weekday: "np.ndarray",
+              dom: "np.ndarray | None" = None) -> "np.ndarray":
     if name == "seasonal-naive":
         return seasonal_naive(h, origin)
     if name == "weekly-mean":
         return weekly_mean(h, origin)
     if name == "hw-profile":
-        return hw_profile(h, origin, weekday)
+        return hw_profile(h, origin, weekday, dom)
     raise UsageError(f"--model {name!r}: use auto or one of {', '.join(MODELS)}")
 
 
@@ -343,7 +363,7 @@ def forecast(anchor: "pd.Series", counted: "pd.Series", groups: "pd.Series | Non
     late = g.day[None, :] < first_day[:, None]
     values[late] = np.nan
     h = matrix(values, g)
-    weekday = g.weekday
+    weekday, dom = g.weekday, g.days.day.to_numpy()
     history_days = int(now_day - first_day.min())
     # the backtest: rolling origins a week apart over the last weeks before now
     backtest_weeks = _backtest_weeks(options.backtest, history_days, notes)
@@ -355,7 +375,7 @@ def forecast(anchor: "pd.Series", counted: "pd.Series", groups: "pd.Series | Non
         notes.append(f"the history holds {history_days} day(s), less than two weeks: seasonal naive only")
         wanted = [BENCHMARK]
     horizon_days = int(np.ceil(options.horizon / DAY)) + 1
-    scores, phis, cells = _backtest(h, g, values, now_day, backtest_weeks, horizon_days, wanted, weekday)
+    scores, phis, cells = _backtest(h, now_day, backtest_weeks, horizon_days, wanted, weekday, dom)
     chosen_index = {}
     for s, label in enumerate(names):
         if options.model != "auto" or not scores:
@@ -365,7 +385,7 @@ def forecast(anchor: "pd.Series", counted: "pd.Series", groups: "pd.Series | Non
             chosen_index[label] = ranked[0]
     # the forecast from now
     future = ~history_cells
-    predictions = {m: run_model(m, h, now_day, weekday) for m in set(chosen_index.values())}
+    predictions = {m: run_model(m, h, now_day, weekday, dom) for m in set(chosen_index.values())}
     f_rows = []
     for s, label in enumerate(names):
         model = chosen_index[label]
@@ -434,8 +454,8 @@ def _backtest_weeks(asked: float | None, history_days: int, notes: list[str]) ->
     return min(2, room)
 
 
-def _backtest(h: "np.ndarray", g: Grid, values: "np.ndarray", now_day: int, weeks: int, horizon_days: int,
-              wanted: list[str], weekday: "np.ndarray") -> tuple[dict, dict, int]:
+def _backtest(h: "np.ndarray", now_day: int, weeks: int, horizon_days: int, wanted: list[str],
+              weekday: "np.ndarray", dom: "np.ndarray") -> tuple[dict, dict, int]:
     """Per model: interval and daily WAPE, bias, band coverage per series over rolling origins (the days
     now − k weeks, k = weeks … 1, each forecasting up to the horizon or now); φ per model."""
     import numpy as np
@@ -455,7 +475,7 @@ def _backtest(h: "np.ndarray", g: Grid, values: "np.ndarray", now_day: int, week
         actual_all.append(truth.reshape(series, -1))
         day_actual.append(np.where(np.isnan(truth).all(axis=2), np.nan, np.nansum(truth, axis=2)))
         for m in models:
-            f = run_model(m, hidden, origin, weekday)[:, origin:last]
+            f = run_model(m, hidden, origin, weekday, dom)[:, origin:last]
             f = np.where(np.isnan(truth), np.nan, f)
             predicted[m].append(f.reshape(series, -1))
             day_pred[m].append(np.where(np.isnan(truth).all(axis=2), np.nan, np.nansum(f, axis=2)))
@@ -506,8 +526,8 @@ def _backtest_table(scores: dict, names: list[str], by: str | None) -> "pd.DataF
     import pandas as pd
 
     rows = []
-    for m, sc in scores.items():
-        for s, label in enumerate(names):
+    for s, label in enumerate(names):
+        for m, sc in scores.items():
             rows.append({"series": label, "model": m, "interval_wape": _num(sc["interval_wape"][s]),
                          "daily_wape": _num(sc["daily_wape"][s]), "interval_bias": _num(sc["interval_bias"][s]),
                          "daily_bias": _num(sc["daily_bias"][s]), "coverage": _num(sc["coverage"][s]),

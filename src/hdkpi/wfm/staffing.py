@@ -328,7 +328,7 @@ def plan_table(calls: "pd.DataFrame", fc: Any, options: StaffingOptions) -> tupl
     if overall != overall:
         raise UsageError("staffing --forecast needs answered calls with a handle time before --now")
     starts = records["period_start"]
-    lookup = pd.DataFrame({"weekday": [t.dayofweek for t in starts],
+    lookup = pd.DataFrame({"weekday": [t.day_of_week for t in starts],
                            "slot": [t.hour * 3600 + t.minute * 60 for t in starts]})
     if options.by:
         lookup.insert(0, options.by, records[options.by].to_numpy())
