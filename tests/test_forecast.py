@@ -260,3 +260,15 @@ def test_forecast_unit_api_on_tickets(tmp_path):
     fc = forecast(frame["t"], frame["t"].notna(), None, None, "ticket_volume",
                   ForecastOptions(step=86400, horizon=7 * 86400, now=pd.Timestamp("2026-02-16", tz="UTC")))
     assert np.allclose(fc.records["forecast"].to_numpy(), records["forecast"].to_numpy(), atol=1e-4)
+
+
+def test_the_plan_as_a_grid_and_a_page(tmp_path):
+    path = write(tmp_path, synthetic("2026-01-05", 28))
+    text = CliRunner().invoke(cli, ["staffing", str(path), "--forecast", "3d", "--now", "2026-02-02"],
+                              catch_exceptions=False).stdout
+    assert "plan from the forecast of calls_offered" in text and "agent-hours on the phones per day" in text
+    page = CliRunner().invoke(cli, ["staffing", str(path), "--forecast", "3d", "--now", "2026-02-02", "-f", "html"],
+                              catch_exceptions=False).stdout
+    assert "80 % band of the forecast" in page and "<script" not in page
+    refused = CliRunner().invoke(cli, ["staffing", str(path), "--now", "2026-02-02"])
+    assert refused.exit_code == ExitCode.USAGE and "go with --forecast" in refused.stderr

@@ -264,12 +264,25 @@ def render_html(cells: "pd.DataFrame", facts: dict[str, Any], per: str, by: str 
                 mark = {"under": "−", "over": "+"}.get(flag, "")
                 tip = (f"{day} {i}: {row['offered']:.1f} calls, AHT {row['aht']:.0f} s, {row['traffic']:.2f} Erl; "
                        f"need {int(row['required'])} (gross {int(row['required_gross'])})"
-                       + (f"; {row['actual_agents']:g} handled calls" if "actual_agents" in table else ""))
+                       + (f"; {row['actual_agents']:g} handled calls" if "actual_agents" in table else "")
+                       + (f"; 80 % band of the forecast: {row['offered_low']:.1f}–{row['offered_high']:.1f} calls, "
+                          f"{int(row['required_low'])}–{int(row['required_high'])} agents"
+                          if "required_low" in table else ""))
                 tds.append(f'<td class="{flag}" title="{escape(tip)}">{int(row["required"])}{mark}</td>')
             body.append(f'<tr><th scope="row">{escape(str(day))}</th>{"".join(tds)}</tr>')
         title = f"{escape(str(by))} = {escape(str(name))}" if by else "All calls"
         sections.append(f"<section><h2>{title}</h2><table><thead><tr><th></th>{head}</tr></thead>"
                         f"<tbody>{''.join(body)}</tbody></table></section>")
+    if "required_low" in cells:
+        fc = facts["forecast"]
+        legend = (f"A plan from the forecast of {escape(fc['kpi'])} from {escape(fc['now'])}: cells are the agents "
+                  "needed at the forecast; hover a cell for its figures and the agents needed at both ends of the "
+                  "forecast's 80 % band.")
+    else:
+        legend = ("Cells: agents needed on the phones; <b>−</b> red: fewer agents handled calls than needed "
+                  "(under-staffed); <b>+</b> blue: many more (over-staffed). Hover a cell for its figures. Agents "
+                  "who handled calls are those with at least one answered call in the interval: in quiet intervals "
+                  "a lower bound of those on duty (hdkpi adherence measures logged-in time).")
     return f"""<!DOCTYPE html>
 <html lang="en"><head><meta charset="utf-8">
 <meta http-equiv="Content-Security-Policy" content="default-src 'none'; style-src 'unsafe-inline'">
@@ -284,10 +297,7 @@ td.ok {{ background: #e3f6e8; }}
 td.none {{ color: #9aa1a9; }}
 </style></head><body>
 <h1>Agents required per interval</h1>
-<p>{escape(summary)}. Cells: agents needed on the phones; <b>−</b> red: fewer agents handled calls than
-needed (under-staffed); <b>+</b> blue: many more (over-staffed). Hover a cell for its figures. Agents who
-handled calls are those with at least one answered call in the interval: in quiet intervals a lower bound of
-those on duty (hdkpi adherence measures logged-in time).</p>
+<p>{escape(summary)}. {legend}</p>
 {''.join(sections)}
 <footer>hdkpi {escape(__version__)} · Erlang model: Poisson arrivals, exponential handle times, first come
 first served, one skill pool per table</footer>
