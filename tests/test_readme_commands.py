@@ -46,6 +46,8 @@ INPUTS: dict[str, list[str]] = {
     "/srv/exports/calls.csv": ["examples/calls.csv"],
     "exports/*.csv": ["examples/calls.csv", "examples/surveys.csv", "examples/tickets.csv"],  # as sh sorts them
 }
+#: the environment variable the docs keep notification secrets in (--notify "$HDKPI_NOTIFY")
+NOTIFY_VARIABLE = "$HDKPI_NOTIFY"
 #: files a reader already has, put into the working directory (paths under / go below it) before a block runs
 TARGETS_COPIES = ("targets.yaml", "srv/hdkpi/targets.yaml")  # the shipped targets.yaml
 HISTORY_STORE = "history.db"  # a store of the examples' nights (report --every day --history)
@@ -61,7 +63,7 @@ FOREIGN_OPTIONS: dict[str, str] = {
     "-X": "python",  # python -X importtime
 }
 #: programs whose command lines in code spans are not hdkpi's (pip's -e, pytest's -m, …)
-FOREIGN_PROGRAMS = {"pip", "pytest", "python", "ruff", "bash", "/usr/bin/time", "bench/run.py", "duckdb_ref.py"}
+FOREIGN_PROGRAMS = {"pip", "pytest", "python", "ruff", "bash", "/usr/bin/time", "bench/run.py", "duckdb_ref.py", "curl"}
 
 OPTION = re.compile(r"(?<![\w-])(--?[A-Za-z][\w-]*)")
 SEPARATORS = {"&&", "||", ";", "|", "&"}
@@ -184,6 +186,8 @@ def commands_in(block: Block) -> list[Command]:
 
 def placed(token: str, tmp: Path) -> list[str]:
     """A token of a doc's command line as it is in the temporary directory."""
+    if token == NOTIFY_VARIABLE:  # the secret of the docs' notifications: a service that refuses at once
+        return ["json://127.0.0.1:9/"]
     if "$" in token:
         assert token == DATE_COMMAND, f"{token!r}: a shell expansion this test does not emulate"
         return [NOW]
@@ -230,6 +234,7 @@ def test_the_commands_of_a_shell_block_run(block: Block, tmp_path, monkeypatch, 
     """The block's commands run in order in one directory, so a later line may read what an earlier wrote."""
     for name in ("HDKPI_HISTORY", "HDKPI_CACHE", "HDKPI_HISTORY_TIMEOUT"):
         monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("HDKPI_NOTIFY_TIMEOUT", "1")
     monkeypatch.chdir(tmp_path)
     reader_tree(tmp_path, history_store)
     for command in commands_in(block):

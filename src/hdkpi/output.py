@@ -12,8 +12,8 @@ from typing import Any
 from .errors import UsageError
 
 
-def write_atomic(path: str, text: str) -> None:
-    """Write ``text`` to ``path`` via a temporary file in the same directory and ``os.replace``.
+def write_atomic(path: str, text: str | bytes) -> None:
+    """Write ``text`` (or bytes) to ``path`` via a temporary file in the same directory and ``os.replace``.
 
     A reader never sees a half-written file, and a failure leaves the old file untouched and
     no temporary file behind. The new file gets the permissions of a normal new file.
@@ -23,7 +23,8 @@ def write_atomic(path: str, text: str) -> None:
         # a device, FIFO or socket (/dev/null, /dev/stdout, a pipe): write to it; never replace it
         if target.is_dir():
             raise UsageError(f"-o {path}: is a directory; give a file name")
-        with open(target, "w", encoding="utf-8", newline="") as handle:
+        with (open(target, "wb") if isinstance(text, bytes)
+              else open(target, "w", encoding="utf-8", newline="")) as handle:
             handle.write(text)
         return
     directory = target.parent if str(target.parent) else Path(".")
@@ -37,7 +38,8 @@ def write_atomic(path: str, text: str) -> None:
     except OSError as exc:
         raise UsageError(f"-o {path}: cannot write there: {exc.strerror}") from None
     try:
-        with os.fdopen(fd, "w", encoding="utf-8", newline="") as handle:
+        with (os.fdopen(fd, "wb") if isinstance(text, bytes)
+              else os.fdopen(fd, "w", encoding="utf-8", newline="")) as handle:
             handle.write(text)
             handle.flush()
             os.fsync(handle.fileno())

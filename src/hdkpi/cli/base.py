@@ -190,7 +190,8 @@ def input_options(fn: Callable[..., Any]) -> Callable[..., Any]:
 def output_options(fn: Callable[..., Any]) -> Callable[..., Any]:
     decorators = [
         click.option("-f", "--format", "fmt", multiple=True,
-                     type=click.Choice(["table", "json", "csv", "markdown", "junit", "github", "html"]),
+                     type=click.Choice(["table", "json", "csv", "markdown", "junit", "github", "html", "openmetrics",
+                                        "xlsx"]),
                      help="Output format (default table); repeat with one -o each: -f json -o a.json -f html -o "
                           "b.html."),
         click.option("-o", "--output", "output", multiple=True, metavar="FILE",
@@ -216,6 +217,13 @@ def output_options(fn: Callable[..., Any]) -> Callable[..., Any]:
                           "English)."),
         click.option("--summary-only", is_flag=True,
                      help="Print one line per targeted figure (status, KPI, group, value, target) instead."),
+        click.option("--notify", "notify", multiple=True, metavar="URL",
+                     help="Send the verdict through Apprise (pip install 'hdkpi[notify]'): mailto://, slack://, "
+                          "msteams://, json://… (repeatable; also notify: in the targets file). Keep secrets in the "
+                          "environment: --notify \"$HDKPI_NOTIFY\"."),
+        click.option("--notify-on", "notify_on", type=click.Choice(["fail", "warn", "change", "always"]),
+                     help="When to send: a fail-level miss (fail, the default), a warn too, a target's status "
+                          "changed since the stored run (change, needs --history), or always."),
         click.option("--debug", is_flag=True, help="Show tracebacks of internal errors."),
     ]
     return stack(fn, decorators)
@@ -253,12 +261,19 @@ def complete_kpi(ctx: click.Context, param: click.Parameter, incomplete: str) ->
             for k in registry if k.name.startswith(incomplete)]
 
 
-def emit(text: str, output: str | None) -> None:
-    """Data to ``-o`` (atomic) or stdout."""
+def emit(text: str | bytes, output: str | None) -> None:
+    """Data to ``-o`` (atomic) or stdout; bytes (a workbook) only to a file or a pipe."""
     if output and output != "-":
         from ..output import write_atomic
 
         write_atomic(output, text)
+    elif isinstance(text, bytes):
+        from ..errors import UsageError
+
+        if sys.stdout.isatty():
+            raise UsageError("a workbook is not for the terminal; write it with -o FILE.xlsx")
+        sys.stdout.buffer.write(text)
+        sys.stdout.flush()
     else:
         click.echo(text, nl=not text.endswith("\n"), color=True)  # our text has codes only when asked
 

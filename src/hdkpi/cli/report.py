@@ -29,8 +29,9 @@ def _run(command_name: str, *, files: tuple[str, ...], targets: str | None, fmt:
          baseline: str | None,
          save_baseline: str | None, lang: str, mapping: tuple, overrides: tuple,
          kpis: tuple[str, ...], plugins: tuple[str, ...], by: tuple[str, ...], debug: bool = False,
-         fail_on: str = "fail", keep: bool = False, **window_and_reading: Any) -> Any:
-    """Run, render, write; the exit code (``keep``: the Report instead, for a section after it)."""
+         fail_on: str = "fail", keep: bool = False, notify: tuple[str, ...] = (), notify_on: str | None = None,
+         **window_and_reading: Any) -> Any:
+    """Run, render, write, record, notify; the exit code (``keep``: the Report instead, for a section after it)."""
     from ..errors import UsageError
     from ..render import Format, get_formatter
     from ..run.engines import run_with_engine
@@ -76,6 +77,12 @@ def _run(command_name: str, *, files: tuple[str, ...], targets: str | None, fmt:
         matched = attach_baseline(report, baseline)
         report.compare = "baseline"
         message(f"hdkpi: compared {matched} figure(s) with {baseline}", quiet)
+    urls, when = _notify_plan(notify, notify_on, targets, options)
+    previous = None
+    if urls and when == "change":  # the statuses stored before this run, read before it is recorded
+        from ..run.notify import previous_statuses
+
+        previous = previous_statuses(options.history, report)
     if options.history:
         _record_history(options.history, report, quiet, charts="html" in fmt)
     from ..output import expand_path, plan_outputs
@@ -116,9 +123,61 @@ def _run(command_name: str, *, files: tuple[str, ...], targets: str | None, fmt:
             write_atomic_path = expand_path(save_baseline, report)
             emit(formatter("json").render(report), write_atomic_path)
             message(f"hdkpi: saved baseline {write_atomic_path}", quiet)
+    if urls:  # last: every file and the history are written, whatever the delivery does
+        _notify(report, urls, when, previous, plan, quiet, options.strict)
     if keep:
         return report
     return ExitCode.TARGET_MISSED if failed else ExitCode.OK
+
+
+def _notify_plan(notify: tuple[str, ...], notify_on: str | None, targets: str | None,
+                 options: Any) -> tuple[list[str], str]:
+    """The URLs to notify (--notify, else the targets file's notify:) and when (--notify-on, else notify.on,
+    else fail)."""
+    from ..errors import UsageError
+
+    urls, when = list(notify), notify_on
+    if targets and (not urls or when is None) and "notify" in Path(targets).read_text(encoding="utf-8-sig"):
+        from ..run.notify import expand
+        from ..run.pipeline import build_registry
+        from ..targets.file import load_targets
+
+        parsed = load_targets(targets, build_registry(options.plugins))
+        if not urls:
+            urls = [expand(u, f"{targets}: notify") for u in parsed.notify]
+        when = when or parsed.notify_on
+    when = when or "fail"
+    if urls and when == "change" and not options.history:
+        raise UsageError("--notify-on change compares with the stored run: give --history FILE (or history: in the "
+                         "targets file)")
+    return urls, when
+
+
+def _notify(report: Any, urls: list[str], when: str, previous: Any, plan: list, quiet: bool, strict: bool) -> None:
+    """Send the verdict; a failed delivery is one line on stderr (exit 2 with --strict), never a lost run."""
+    import tempfile
+
+    from ..errors import UsageError
+    from ..run.notify import deliver
+
+    pages = [path for name, path in plan if name == "html" and path]
+    with tempfile.TemporaryDirectory(prefix="hdkpi-notify-") as scratch:
+        if not pages:  # the HTML report goes with the message where the service takes attachments
+            from ..render import get_formatter
+
+            page = Path(scratch) / "hdkpi-report.html"
+            page.write_text(get_formatter("html").render(report), encoding="utf-8")
+            pages = [str(page)]
+        done = deliver(report, urls, when, previous, attachments=pages)
+    if not done.title:
+        message(f"hdkpi: {done.reason}", quiet)
+        return
+    for failure in done.failures:
+        click.echo(f"hdkpi: {failure}", err=True)
+    if done.failures and strict:
+        raise UsageError(f"{len(done.failures)} of {len(urls)} notification(s) failed (--strict)")
+    if len(done.failures) < len(urls):
+        message(f"hdkpi: notified {len(urls) - len(done.failures)} service(s): {done.title}", quiet)
 
 
 def _record_history(location: str, report: Any, quiet: bool, charts: bool) -> None:

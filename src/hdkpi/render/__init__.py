@@ -20,6 +20,8 @@ FORMATTERS: dict[str, tuple[str, str]] = {
     "junit": ("junit", "JunitFormatter"),
     "github": ("github", "GithubFormatter"),
     "html": ("html", "HtmlFormatter"),
+    "openmetrics": ("openmetrics", "OpenMetricsFormatter"),
+    "xlsx": ("xlsx", "XlsxFormatter"),  #: bytes: a workbook, written to -o FILE
 }
 
 
@@ -31,6 +33,8 @@ class Format(str, Enum):
     JUNIT = "junit"
     GITHUB = "github"
     HTML = "html"
+    OPENMETRICS = "openmetrics"
+    XLSX = "xlsx"
 
 
 def available() -> list[str]:

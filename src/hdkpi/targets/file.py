@@ -39,10 +39,11 @@ if TYPE_CHECKING:  # pragma: no cover
     from ..engine.registry import KpiRef, Registry
 
 VERSION = 1
-TOP_KEYS = ("version", "settings", "calendar", "slas", "preset", "columns", "cache", "history", "targets",
+TOP_KEYS = ("version", "settings", "calendar", "slas", "preset", "columns", "cache", "history", "notify", "targets",
             "scorecards")
 LATER_KEYS: dict[str, str] = {}  # sections of DESIGN.md that this version refuses rather than ignores
 LEVELS = ("fail", "warn")
+NOTIFY_WHEN = ("fail", "warn", "change", "always")  #: --notify-on / notify: {on: …}
 _BAD = object()  #: a scalar whose problem is already recorded
 
 
@@ -62,6 +63,8 @@ class TargetsFile:
     cache: str | None = None  #: cache: DIR (relative to the targets file) or true for the default place
     history: str | None = None  #: history: FILE (relative to the targets file) or a postgresql:// URL
     slas: dict[str, Any] = field(default_factory=dict)  #: name → hdkpi.engine.sla.SlaPolicy (slas: section)
+    notify: list[str] = field(default_factory=list)  #: notify: URLs (``${ENV}`` expanded when sent)
+    notify_on: str | None = None  #: notify: {on: fail|warn|change|always}
 
 
 # -- YAML, position-aware -------------------------------------------------------------
@@ -272,6 +275,29 @@ def _read_slas(c: _Collector, node: yaml.Node) -> dict[str, Any]:
             c.add(_node_at(node, f"slas.{name}.targets:", "slas"), f"slas.{name}.targets: targets in bh/bd are "
                   "business time, which needs a calendar: section (see README, 'Business time')")
     return policies
+
+
+def _read_notify(c: _Collector, node: yaml.Node) -> tuple[list[str], str | None]:
+    """``notify: URL``, ``notify: [URL, …]`` or ``notify: {to: [URL, …], on: change}``; secrets as ``${ENV}``."""
+    data = c.scalar(node)
+    on = None
+    if isinstance(data, dict):  # YAML 1.1 reads a bare ``on`` key as true
+        data = {("on" if k is True else k): v for k, v in data.items()}
+        unknown = [k for k in data if k not in ("to", "on")]
+        if unknown:
+            c.add(node, f"notify: unknown key {unknown[0]!r}; write notify: {{to: [URL, …], on: fail}}")
+            return [], None
+        on = data.get("on")
+        if on is not None and on not in NOTIFY_WHEN:
+            c.add(node, f"notify.on: {on!r} is not one of {', '.join(NOTIFY_WHEN)}")
+            return [], None
+        data = data.get("to")
+    urls = [data] if isinstance(data, str) else data
+    if not isinstance(urls, list) or not urls or not all(isinstance(u, str) and ("://" in u or "${" in u) for u in urls):
+        c.add(node, "notify: give notification URLs (mailto://…, slack://…, json://…), e.g. notify: "
+                    '["${HDKPI_NOTIFY}"] with the secret in the environment')
+        return [], None
+    return [u.strip() for u in urls], on
 
 
 def _read_calendar(c: _Collector, node: yaml.Node) -> Any:
@@ -530,6 +556,8 @@ def parse_targets(text: str, path: str, registry: Registry) -> TargetsFile:
                 result.history = text if "://" in text else str(Path(path).parent / text)
             elif value is not _BAD:
                 c.add(value_node, "history: a database file (relative to this file) or a postgresql:// URL")
+        elif key == "notify":
+            result.notify, result.notify_on = _read_notify(c, value_node)
         elif key == "columns":
             result.columns = _read_columns(c, value_node)
         elif key == "targets":
