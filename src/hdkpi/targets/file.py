@@ -293,7 +293,10 @@ def _read_notify(c: _Collector, node: yaml.Node) -> tuple[list[str], str | None]
             return [], None
         data = data.get("to")
     urls = [data] if isinstance(data, str) else data
-    if not isinstance(urls, list) or not urls or not all(isinstance(u, str) and ("://" in u or "${" in u) for u in urls):
+    def looks_like_url(u: Any) -> bool:
+        return isinstance(u, str) and ("://" in u or "${" in u)
+
+    if not isinstance(urls, list) or not urls or not all(looks_like_url(u) for u in urls):
         c.add(node, "notify: give notification URLs (mailto://…, slack://…, json://…), e.g. notify: "
                     '["${HDKPI_NOTIFY}"] with the secret in the environment')
         return [], None
