@@ -7,13 +7,14 @@ Bottom to top (``ls src/hdkpi`` shows them):
 ground    model, errors, exitcodes, units, fields, calendar, output, version, i18n/
 stats     confidence intervals, significance tests
 ingest    a file → canonical typed records with row accounting: load, fastread, normalise, cache, presets/
-engine    windows, periods, measures, the KPI registry, computing figures (and the public API, ``hdkpi``)
+engine    windows, periods, measures, the KPI registry, computing figures
 kpis      the built-in KPIs (a plugin's KPIs live at this level too)
 targets   the targets file, settings, verdicts, baselines, scorecards
 history   every run's figures stored, rolled up, compared, exported
 wfm       Erlang models, staffing, adherence
 render    one formatter per output format
 run       a run: options and targets → inputs → engine → verdicts (pandas or Dask), inspect, details
+api       hdkpi from Python: report(), check() on files or DataFrames, the Report's frames (and the package)
 cli       the Click commands
 ========  ==================================================================================
 
@@ -34,13 +35,14 @@ LAYERS: list[tuple[str, tuple[str, ...]]] = [
                 "hdkpi.output", "hdkpi.version", "hdkpi.i18n")),
     ("stats", ("hdkpi.stats",)),
     ("ingest", ("hdkpi.ingest",)),
-    ("engine", ("hdkpi.engine", "hdkpi")),  # the package itself re-exports the engine's public API
+    ("engine", ("hdkpi.engine", "hdkpi.document")),  # document: the JSON image of a Report
     ("kpis", ("hdkpi.kpis",)),
     ("targets", ("hdkpi.targets",)),
     ("history", ("hdkpi.history",)),
     ("wfm", ("hdkpi.wfm",)),
     ("render", ("hdkpi.render",)),
     ("run", ("hdkpi.run",)),
+    ("api", ("hdkpi.api", "hdkpi")),  # the package itself: the engine's plugin API and the library's runs
     ("cli", ("hdkpi.cli", "hdkpi.__main__")),
 ]
 

@@ -32,9 +32,9 @@ def _run(command_name: str, *, files: tuple[str, ...], targets: str | None, fmt:
          fail_on: str = "fail", keep: bool = False, notify: tuple[str, ...] = (), notify_on: str | None = None,
          **window_and_reading: Any) -> Any:
     """Run, render, write, record, notify; the exit code (``keep``: the Report instead, for a section after it)."""
+    from ..api import execute
     from ..errors import UsageError
     from ..render import Format, get_formatter
-    from ..run.engines import run_with_engine
     from ..run.pipeline import RunOptions
 
     if targets is None and Path(DEFAULT_TARGETS).is_file():
@@ -70,7 +70,7 @@ def _run(command_name: str, *, files: tuple[str, ...], targets: str | None, fmt:
         raise UsageError("--baseline and --compare both fill the comparison columns; choose one")
     with progress_on_stderr(quiet) as progress:
         options.progress = progress
-        report = run_with_engine(options, engine, scheduler, blocksize)
+        report = execute(options, engine, scheduler, blocksize)  # the library's run (hdkpi.api)
     if baseline:
         from ..targets.baseline import attach_baseline
 

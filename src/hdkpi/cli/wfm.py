@@ -257,42 +257,11 @@ def forecast_command(files: tuple[str, ...], preset: str | None, mapping: tuple,
 def run_forecast(files: tuple[str, ...], preset: str | None, mapping: tuple, tz: str, kpi: str | None,
                  every: str, horizon: float, now: str | None, by: str | None, model: str, backtest: float | None,
                  targets: str | None) -> "Any":
-    """Read the exports, count the KPI's records in time, forecast (hdkpi.wfm.forecast.forecast)."""
-    from ..engine.compute import measure_of
-    from ..engine.measures import Count
-    from ..engine.select import Window, parse_bound
-    from ..errors import UsageError
-    from ..ingest.combine import combine
-    from ..run.pipeline import RunOptions, build_registry, load_datasets, resolve_settings
-    from ..wfm.forecast import ForecastOptions, forecast, parse_every
+    """The library's forecast (hdkpi.api.forecast) with the command line's options."""
+    from ..api import forecast
 
-    step = parse_every(every)
-    registry = build_registry([])
-    calendar = None
-    target_file = None
-    if targets:
-        from ..targets.file import load_targets
-
-        target_file = load_targets(targets, registry)
-        calendar = target_file.calendar
-    frames = combine(load_datasets(RunOptions(files=list(files), preset=preset, mapping=checked_mapping(mapping),
-                                              tz=tz), target_file))
-    name = kpi or ("calls_offered" if "calls" in frames else "ticket_volume" if "tickets" in frames else None)
-    if name is None:
-        raise UsageError("forecast needs calls or tickets (or --kpi naming a count KPI of the input)")
-    ref = registry.resolve(name)
-    settings = resolve_settings(target_file, {})
-    measure, frame, anchor, notes = measure_of(ref, frames, settings, Window(), calendar)
-    if measure is None or frame is None:
-        raise UsageError(f"forecast {ref.name}: {'; '.join(notes) or 'no data'}")
-    if not isinstance(measure, Count) or anchor == "snapshot":
-        raise UsageError(f"forecast {ref.name}: not a count of records in time; forecast a count KPI such as "
-                         "calls_offered, calls_answered, ticket_volume or tickets_resolved")
-    if by and by not in frame:
-        raise UsageError(f"--by {by}: the {ref.kpi.kind} have no field {by}")
-    options = ForecastOptions(step=step, horizon=horizon, tz=tz, model=model, backtest=backtest, calendar=calendar,
-                              now=parse_bound(now, tz, "--now") if now else None)
-    return forecast(frame[anchor], measure.mask, frame[by] if by else None, by, ref.name, options)
+    return forecast(*files, kpi=kpi, every=every, horizon=horizon, now=now, by=by, model=model, backtest=backtest,
+                    tz=tz, targets=targets, preset=preset, mapping=checked_mapping(mapping))
 
 
 @cli.command("adherence")

@@ -118,6 +118,32 @@ def _as_text_table(table: "Any", path: str, delimiter: str) -> RawTable:
     return RawTable(path=path, frame=frame, header=header, delimiter=delimiter)
 
 
+def table_of(data: Any, name: str) -> RawTable:
+    """An in-memory table (a pandas DataFrame or an Arrow table) as text cells, as a file of the same cells
+    would be read: every value is text for normalise to type and check (aware datetimes keep their offset,
+    naive ones are read in --tz), so a DataFrame and the CSV written from it give the same records."""
+    import pyarrow as pa
+
+    if isinstance(data, pa.Table):
+        table = data
+    else:
+        import pandas as pd
+
+        if not isinstance(data, pd.DataFrame):
+            raise InputError(f"not a table: a {type(data).__name__}; give a pandas DataFrame, an Arrow table or a "
+                             "file path", path=name)
+        frame = data.reset_index(drop=True)
+        frame.columns = [str(c) for c in frame.columns]
+        for column in frame.columns:  # categories and nullable types → their values, as a CSV would hold them
+            if isinstance(frame[column].dtype, pd.CategoricalDtype):
+                frame[column] = frame[column].astype(frame[column].cat.categories.dtype)
+        try:
+            table = pa.Table.from_pandas(frame, preserve_index=False)
+        except (pa.ArrowException, TypeError, ValueError):  # mixed objects: their text
+            table = pa.Table.from_pandas(frame.astype("string"), preserve_index=False)
+    return _as_text_table(table, name, "table")
+
+
 def _read_parquet(path: str) -> RawTable:
     import pyarrow as pa
     import pyarrow.parquet as pq

@@ -109,15 +109,20 @@ def write_details(report: "Report", directory: str) -> list[str]:
     return written
 
 
-def write_rejects(report: "Report", path: str) -> int:
-    """All rejected rows of every input, with file, data row and reason first; returns how many."""
+def rejected_frame(report: "Report") -> "pd.DataFrame":
+    """All rejected rows of every input, with file, data row and reason first (a run that kept them)."""
     import pandas as pd
-
-    from ..output import guard, write_atomic
 
     ctx: RunContext | None = getattr(report, "context", None)
     parts = [frame for frame in (ctx.rejected if ctx else []) if len(frame)]
-    table = pd.concat(parts, ignore_index=True) if parts else pd.DataFrame(columns=["file", "data_row", "reason"])
+    return pd.concat(parts, ignore_index=True) if parts else pd.DataFrame(columns=["file", "data_row", "reason"])
+
+
+def write_rejects(report: "Report", path: str) -> int:
+    """All rejected rows of every input, with file, data row and reason first; returns how many."""
+    from ..output import guard, write_atomic
+
+    table = rejected_frame(report)
     text = table.map(lambda x: guard(x) if isinstance(x, str) else x).to_csv(index=False, lineterminator="\n")
     write_atomic(path, text)
     return len(table)

@@ -72,6 +72,10 @@ def load_datasets(options: RunOptions, targets: "TargetsFile | None") -> list["D
 
     cache_dir = cache.resolve_dir(options.cache, targets.cache if targets is not None else None)
     for path in options.files:
+        if path in options.tables:  # a DataFrame or Arrow table of the library: read as its cells are
+            datasets.append(_dataset_of_table(path, options, targets, wanted))
+            headers.append(options.tables[path][1].header)
+            continue
         key = cache.key_of(path, preset=wanted, mapping=file_mapping(options.kind, targets, options.mapping),
                            tz=options.tz, kind=options.kind, dayfirst=options.dayfirst) if cache_dir else None
         hit = cache.load(cache_dir, key) if cache_dir and key and not options.keep_rejects else None
@@ -117,6 +121,28 @@ def load_datasets(options: RunOptions, targets: "TargetsFile | None") -> list["D
 
 
 
+
+
+def _dataset_of_table(name: str, options: RunOptions, targets: "TargetsFile | None", wanted: str | None) -> "Dataset":
+    """A library source in memory, through the same preset, normalise and accounting as a file."""
+    from ..ingest.normalise import normalise
+    from ..ingest.presets import choose_preset
+
+    kind, raw = options.tables[name]
+    preset, _ = choose_preset(wanted, [] if wanted else raw.header, "")
+    preset = preset.with_map(file_mapping(kind or preset.kind or None, targets, options.mapping))
+    converted = preset.convert(raw, options.tz)
+    kind = kind or options.kind or preset.kind or kind_of(converted.table.header, options, targets)
+    if kind is None:
+        from ..ingest.normalise import unknown_layout
+
+        raise unknown_layout(name, raw.header)
+    dataset = normalise(converted.table, kind=kind,
+                        mapping=preset.unmapped(file_mapping(kind, targets, options.mapping)), tz=options.tz)
+    account_preset(dataset, preset, converted)
+    if options.keep_rejects:
+        dataset.rejected_rows = rejected_rows(name, raw, converted.table, dataset, converted)
+    return dataset
 
 
 def rejected_rows(path: str, raw: "RawTable", table: "RawTable", dataset: "Dataset", converted: Any) -> "pd.DataFrame":

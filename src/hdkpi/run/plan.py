@@ -54,6 +54,8 @@ class RunOptions:
     last: str | None = None  #: --last 7d
     now: str | None = None  #: --now: the end of --last and the instant SLA clocks are read at (default: now)
     states: str | None = None  #: --states FILE: tickets' state history (ticket_id, state, at) for SLA clocks
+    #: in-memory sources (the library's DataFrames and Arrow tables): name in ``files`` → (kind or None, RawTable)
+    tables: dict[str, Any] = field(default_factory=dict)
     compare: str | None = None  #: --compare previous|last-week|same-day-last-week|baseline
     preset: str | None = None  #: --preset NAME or mapping file (default: detected)
     dayfirst: bool | None = None  #: --dayfirst / --monthfirst for numeric dates (default: from the values)
