@@ -7,10 +7,12 @@ import json
 import re
 import subprocess
 import sys
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
 import pytest
+import yaml
 from click.testing import CliRunner
 
 import hdkpi
@@ -200,3 +202,22 @@ def test_a_library_run_records_its_history(tmp_path):
     hdkpi.report(CALLS, kpis="calls_offered", every="day", history=str(db))
     out = CliRunner().invoke(cli, ["history", "--history", str(db), "--kpi", "calls_offered", "-f", "json"])
     assert out.exit_code == 0 and json.loads(out.stdout)["series"]
+
+
+def test_scorecard_adherence_and_history_from_python_equal_the_commands(tmp_path):
+    adherence = hdkpi.adherence(str(EXAMPLES / "adherence" / "schedule.csv"),
+                                str(EXAMPLES / "adherence" / "agent_states.csv"), tz="Europe/London")
+    cli_rows = json.loads(CliRunner().invoke(cli, ["adherence", str(EXAMPLES / "adherence" / "schedule.csv"),
+                                                   str(EXAMPLES / "adherence" / "agent_states.csv"), "--tz",
+                                                   "Europe/London", "-f", "json"]).stdout)
+    assert len(adherence) == len(cli_rows) and list(adherence["agent"]) == [r["agent"] for r in cli_rows]
+    cards = str(EXAMPLES / "targets-scorecards.yaml")
+    name = next(iter(yaml.safe_load(Path(cards).read_text(encoding="utf-8"))["scorecards"]))
+    table = hdkpi.scorecard(name, CALLS, TICKETS, SURVEYS, targets=cards)
+    cli_card = json.loads(CliRunner().invoke(cli, ["scorecard", name, CALLS, TICKETS, SURVEYS, "-t", cards,
+                                                   "-f", "json"]).stdout)
+    assert len(table) == len(cli_card["groups"])
+    db = tmp_path / "h.db"
+    hdkpi.report(CALLS, kpis="calls_offered", every="day", history=str(db))
+    series = hdkpi.history_report(str(db), kpis="calls_offered")
+    assert series.every == "day" and len(series.to_frame()) == len(series.verdicts) > 20

@@ -12,7 +12,8 @@ from .engine.registry import KpiContext, Param, kpi
 from .version import __version__
 
 #: the library's runs, imported on first use (hdkpi.api): ``import hdkpi`` stays light
-LIBRARY = ("Calls", "Report", "Source", "Surveys", "Tickets", "check", "execute", "forecast", "report", "staffing")
+LIBRARY = ("Calls", "Report", "Source", "Surveys", "Tickets", "adherence", "check", "execute", "forecast",
+           "history_report", "report", "scorecard", "staffing")
 
 __all__ = [
     "Count", "KpiContext", "Max", "Mean", "NetScore", "Param", "PerDistinct", "Quantile", "Share",

@@ -12,7 +12,8 @@ paths, globs (sorted), pandas DataFrames or Arrow tables; a table's kind is give
 wrapping it (``hdkpi.Calls(df)``), else detected from its columns, and its cells go through the same presets
 and checks as a file's (a bad cell rejects its row with the same reason; data rows count from 1 in the table's
 order). Nothing prints; errors are :mod:`hdkpi.errors` exceptions, the ones the command line turns into exit
-codes. :func:`staffing` and :func:`forecast` are the library forms of ``hdkpi staffing`` and ``hdkpi forecast``.
+codes. :func:`staffing`, :func:`forecast`, :func:`adherence`, :func:`scorecard` and :func:`history_report` are
+the library forms of those commands (the last of ``hdkpi history``: ``hdkpi.history`` is the store's package).
 """
 
 from __future__ import annotations
@@ -61,6 +62,8 @@ def Surveys(data: Any, name: str | None = None) -> Source:
 
 class Report(_Report):
     """A run's report (:class:`hdkpi.model.Report`) with what a notebook needs: frames, documents, drill-down."""
+
+    rows: list[dict[str, Any]] | None = None  #: hdkpi.history(): the stored rows behind the series
 
     @classmethod
     def of(cls, report: _Report) -> Report:
@@ -343,12 +346,15 @@ def forecast(*sources: Any, kpi: str | None = None, every: str = "30m", horizon:
     return forecast_series(frame[anchor], measure.mask, frame[by] if by else None, by, ref.name, chosen)
 
 
-def staffing(*sources: Any, goal: str | None = "80/20", asa: str | None = None, interval: str = "30m",
+def staffing(*sources: Any, goal: str | None = "80/20", asa: str | float | None = None,
+             interval: str | float = "30m",
              per: str = "weekday", by: str | None = None, max_occupancy: float | None = 0.85, shrinkage: float = 0.0,
-             model: str = "erlang-c", patience: str | None = None, agents: int | None = None,
-             forecast_horizon: str | None = None, now: Any = None, tz: str = "UTC", start: Any = None,
-             end: Any = None, preset: str | None = None, mapping: dict[str, str] | None = None,
-             calls: Any = None) -> "pd.DataFrame":
+             model: str = "erlang-c", patience: str | float | None = None, agents: int | None = None,
+             schedule: "pd.DataFrame | None" = None, forecast_horizon: str | float | None = None, now: Any = None,
+             forecast_model: str = "auto", backtest: str | float | None = None, targets: str | None = None,
+             tz: str = "UTC", start: Any = None, end: Any = None, preset: str | None = None,
+             mapping: dict[str, str] | None = None, calls: Any = None,
+             service_goal: Any = None) -> "pd.DataFrame":
     """``hdkpi staffing``: agents required per interval (Erlang C, or A) for a goal such as ``"80/20"``;
     with ``forecast_horizon="14d"`` the plan ahead from a forecast. A DataFrame, one row per interval; its
     ``attrs["staffing"]`` holds the facts (goal, model, AHT…)."""
@@ -359,11 +365,16 @@ def staffing(*sources: Any, goal: str | None = "80/20", asa: str | None = None, 
     from .wfm import erlang
     from .wfm.staffing import StaffingOptions, plan_table, staffing_table
 
-    try:
-        service_goal = erlang.ServiceGoal.parse(goal) if goal else None
-    except ValueError as exc:
-        raise UsageError(f"goal: {exc}") from None
-    seconds = parse_duration(interval, what="interval")
+    if service_goal is None:
+        try:
+            service_goal = erlang.ServiceGoal.parse(goal) if goal else None
+        except ValueError as exc:
+            raise UsageError(f"goal: {exc}") from None
+    seconds = parse_duration(interval, what="interval") if isinstance(interval, str) else float(interval)
+
+    def duration(value: str | float | None, what: str) -> float | None:
+        return parse_duration(value, what=what) if isinstance(value, str) else value
+
     files, tables = sources_of(sources, {"calls": calls})
     calls_frame = combine(load_datasets(run_options("staffing", tuple(files), tz=tz, preset=preset, mapping=mapping,
                                                     tables=tables), None)).get("calls")
@@ -373,16 +384,116 @@ def staffing(*sources: Any, goal: str | None = "80/20", asa: str | None = None, 
                     parse_bound(_when(end), tz, "--to") if end is not None else None)
     if not window.unbounded:
         calls_frame = calls_frame.loc[window.mask(calls_frame["offered_at"])]
-    options = StaffingOptions(interval=seconds, per=per, goal=service_goal,
-                              asa=parse_duration(asa, what="asa") if asa else None, max_occupancy=max_occupancy,
-                              shrinkage=shrinkage, model=model,
-                              patience=parse_duration(patience, what="patience") if patience else None,
-                              agents=agents, tz=tz, by=by)
+    options = StaffingOptions(interval=seconds, per=per, goal=service_goal, asa=duration(asa, "asa"),
+                              max_occupancy=max_occupancy, shrinkage=shrinkage, model=model,
+                              patience=duration(patience, "patience"), agents=agents, schedule=schedule, tz=tz,
+                              by=by)
     if forecast_horizon is not None:
         fc = forecast(*sources, calls=calls, every=f"{int(seconds) // 60}m", horizon=forecast_horizon, now=now,
-                      by=by, tz=tz, preset=preset, mapping=mapping)
+                      by=by, tz=tz, preset=preset, mapping=mapping, model=forecast_model, backtest=backtest,
+                      targets=targets)
         cells, facts = plan_table(calls_frame, fc, options)
     else:
         cells, facts = staffing_table(calls_frame, options)
     cells.attrs["staffing"] = facts
     return cells
+
+
+def history_report(location: str | None = None, *, kpis: list[str] | str | None = None, by: list[str] | str = (),
+            every: str | None = None, last: str | None = None, now: Any = None, start: Any = None, end: Any = None,
+            tz: str = "UTC", targets: str | None = None) -> Report:
+    """``hdkpi history``: the stored series of earlier runs (``location``: the store, else the targets file's
+    history: or HDKPI_HISTORY) as a :class:`Report`, one record per KPI, group and period; weeks and months no
+    run stored are rolled up from the stored days where that is exact."""
+    from .history.records import pick_every, select_rows, series_report
+    from .history.rollup import rolled_rows
+    from .history.store import opened, utc_text
+    from .run.plan import RunOptions, resolve_window
+
+    where = history_location(location, targets)
+    kpi_list = [kpis] if isinstance(kpis, str) else list(kpis or [])
+    dims = [by] if isinstance(by, str) else list(by)
+    window = resolve_window(RunOptions(files=[], tz=tz, start=_when(start), end=_when(end), last=last, now=_when(now)))
+    low = utc_text(window.start) if window.start else None
+    high = utc_text(window.end) if window.end else None
+    with opened(where, create=False) as store:
+        unit = pick_every(store, every, low, high)
+        rows = select_rows(store, kpis=kpi_list, by=dims, every=unit, start=low, end=high)
+        if unit in ("week", "month"):  # the periods no run stored, rolled up from their days where exact
+            days = select_rows(store, kpis=kpi_list, by=dims, every="day", start=low, end=high)
+            rows += rolled_rows(store, unit, days, rows, low, high)
+    if not rows:
+        asked = f" of {', '.join(kpi_list)}" if kpi_list else ""
+        rolled = f" (nor a whole {unit} of stored days to roll up)" if unit in ("week", "month") else ""
+        raise UsageError(f"the history holds no {unit or 'window'} figures{asked} for that span{rolled}")
+    series = Report.of(series_report(rows, unit, dims, kpi_list))
+    series.rows = rows  # the stored rows behind the series (the JSON and CSV of hdkpi history show them)
+    return series
+
+
+def history_location(location: str | None, targets: str | None) -> str:
+    """The store: the one given, else the targets file's history:, else HDKPI_HISTORY."""
+    from .history.store import resolve
+
+    configured = None
+    if location is None and targets:
+        from .run.plan import build_registry
+        from .targets.file import load_targets
+
+        configured = load_targets(targets, build_registry([])).history
+    found = resolve(location, configured)
+    if not found:
+        raise UsageError("no history store: give --history FILE (or history: in the targets file, or HDKPI_HISTORY)")
+    return found
+
+
+def scorecard(name: str, *sources: Any, targets: str | None = None, start: Any = None, end: Any = None,
+              tz: str = "UTC", preset: str | None = None, kind: str | None = None,
+              mapping: dict[str, str] | None = None, plugins: list[str] | tuple[str, ...] = (),
+              calls: Any = None, tickets: Any = None, surveys: Any = None) -> "pd.DataFrame":
+    """``hdkpi scorecard``: the groups of scorecard ``name`` (targets file's scorecards:) rated — each
+    component's value, n and score, the composite score and the rank."""
+    from .run.plan import build_registry
+    from .targets.file import load_targets
+    from .targets.scorecard import rate
+
+    targets = targets or (DEFAULT_TARGETS if Path(DEFAULT_TARGETS).is_file() else None)
+    if targets is None:
+        raise UsageError("scorecard needs a targets file with a scorecards: section; give targets=FILE")
+    cards = load_targets(targets, build_registry(list(plugins))).scorecards
+    if name not in cards:
+        raise UsageError(f"no scorecard {name!r} in {targets}; scorecards: {', '.join(cards) or 'none'}")
+    card = cards[name]
+    files, in_memory = sources_of(sources, {"calls": calls, "tickets": tickets, "surveys": surveys})
+    options = run_options("scorecard", tuple(files), targets=targets, kpis=[c.ref.name for c in card.components],
+                          by=[card.by] if card.by else [], start=start, end=end, tz=tz, preset=preset, kind=kind,
+                          mapping=mapping, plugins=plugins, tables=in_memory)
+    table = rate(card, execute(options))
+    table.attrs["scorecard"] = {"name": name, "by": card.by, "card": card}
+    return table
+
+
+def adherence(schedule: str, states: str, calls: Any = None, *, every: str | None = "day", by: str = "agent",
+              tz: str = "UTC", start: Any = None, end: Any = None) -> "pd.DataFrame":
+    """``hdkpi adherence``: schedule adherence, conformance and (with calls) occupancy per agent, team or desk
+    and period, from a schedule file and agent states (or an Asterisk queue_log); ``attrs["notes"]`` says what
+    was read around."""
+    from .engine.select import parse_bound
+    from .wfm.adherence import adherence as adherence_table
+    from .wfm.adherence import read_schedule, read_states
+
+    plan = read_schedule(schedule, tz)
+    seen = read_states(states, tz)
+    calls_frame = None
+    if calls is not None:
+        from .ingest.combine import combine
+        from .run.pipeline import load_datasets
+
+        files, tables = sources_of((), {"calls": calls})
+        calls_frame = combine(load_datasets(run_options("adherence", tuple(files), tz=tz, tables=tables),
+                                            None)).get("calls")
+    table = adherence_table(plan, seen, calls_frame, every=every, tz=tz, by=by,
+                            start=parse_bound(_when(start), tz, "--from") if start is not None else None,
+                            end=parse_bound(_when(end), tz, "--to") if end is not None else None)
+    table.attrs["notes"] = list(seen.attrs.get("notes", []))
+    return table

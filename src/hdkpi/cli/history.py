@@ -83,29 +83,15 @@ def history_group(ctx: click.Context, **options: Any) -> None:
 def history_show_command(history: str | None, targets: str | None, debug: bool, kpis: tuple[str, ...],
                          by: tuple[str, ...], every: str | None, last: str | None, now: str | None,
                          start: str | None, end: str | None, tz: str, fmt: str, output: str | None) -> int:
-    from ..history.records import pick_every, rows_by_point, select_rows, series_report
-    from ..history.rollup import rolled_rows
-    from ..history.store import opened, shown, utc_text
+    from ..api import history_report as stored_series
+    from ..history.records import rows_by_point
+    from ..history.store import shown
     from ..render.history import render_csv, render_html, render_json, render_table
-    from ..run.pipeline import RunOptions, resolve_window
 
     location = history_location(history, targets)
-    window = resolve_window(RunOptions(files=[], tz=tz, start=start, end=end, last=last, now=now))
-    low = utc_text(window.start) if window.start else None
-    high = utc_text(window.end) if window.end else None
-    with opened(location, create=False) as store:
-        unit = pick_every(store, every, low, high)
-        rows = select_rows(store, kpis=list(kpis), by=list(by), every=unit, start=low, end=high)
-        if unit in ("week", "month"):  # the periods no run stored, rolled up from their days where exact
-            days = select_rows(store, kpis=list(kpis), by=list(by), every="day", start=low, end=high)
-            rows += rolled_rows(store, unit, days, rows, low, high)
-    if not rows:
-        from ..errors import UsageError
-
-        asked = f" of {', '.join(kpis)}" if kpis else ""
-        rolled = f" (nor a whole {unit} of stored days to roll up)" if unit in ("week", "month") else ""
-        raise UsageError(f"the history holds no {unit or 'window'} figures{asked} for that span{rolled}")
-    report = series_report(rows, unit, list(by), list(kpis))
+    report = stored_series(location, kpis=list(kpis), by=list(by), every=every, last=last, now=now, start=start,
+                           end=end, tz=tz)
+    rows = report.rows
     where = shown(location)
     if fmt == "json":
         text = render_json(report, where, rows_by_point(rows))

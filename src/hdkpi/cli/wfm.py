@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-from pathlib import Path
 from typing import Any
 
 import click
 
 from ..exitcodes import ExitCode
-from .base import DEFAULT_TARGETS, KeyValue, checked_mapping, cli, command, emit, reading_options, valid_zone
+from .base import KeyValue, checked_mapping, cli, command, emit, reading_options, valid_zone
 
 
 @cli.command()
@@ -26,25 +25,12 @@ def scorecard(name: str, files: tuple[str, ...], preset: str | None, kind: str |
               fmt: str) -> int:
     """Rate the groups of scorecard NAME (targets file's scorecards: section): each component's value, n
     and score, the composite score and the rank; groups that cannot be rated say why."""
-    from ..errors import UsageError
-    from ..run.pipeline import RunOptions, run
-    from ..targets.scorecard import rate, render_text
+    from ..api import scorecard as rated
+    from ..targets.scorecard import render_text
 
-    targets = targets or (DEFAULT_TARGETS if Path(DEFAULT_TARGETS).is_file() else None)
-    if targets is None:
-        raise UsageError("scorecard needs a targets file with a scorecards: section; give -t FILE")
-    from ..run.pipeline import build_registry
-    from ..targets.file import load_targets
-
-    cards = load_targets(targets, build_registry(list(plugins))).scorecards
-    if name not in cards:
-        raise UsageError(f"no scorecard {name!r} in {targets}; scorecards: {', '.join(cards) or 'none'}")
-    card = cards[name]
-    report = run(RunOptions(files=list(files), targets_path=targets, preset=preset, kind=kind,
-                            mapping=checked_mapping(mapping), tz=tz, plugins=list(plugins),
-                            kpis=[c.ref.name for c in card.components],
-                            by=[card.by] if card.by else [], start=start, end=end, command="scorecard"))
-    table = rate(card, report)
+    table = rated(name, *files, targets=targets, start=start, end=end, tz=tz, preset=preset, kind=kind,
+                  mapping=checked_mapping(mapping), plugins=plugins)
+    card = table.attrs["scorecard"]["card"]
     if fmt == "json":
         import json
 
@@ -144,12 +130,9 @@ def staffing(files: tuple[str, ...], preset: str | None, mapping: tuple, tz: str
     """
     import json
 
-    from ..engine.select import Window, parse_bound
     from ..errors import UsageError
-    from ..ingest.combine import combine
-    from ..run.pipeline import RunOptions, load_datasets
     from ..wfm import erlang
-    from ..wfm.staffing import StaffingOptions, render_grid, staffing_table
+    from ..wfm.staffing import render_grid
 
     if goal and (answer_within is not None or target_share is not None):
         raise UsageError("give --goal 80/20, or --answer-within with --target, not both")
@@ -176,27 +159,16 @@ def staffing(files: tuple[str, ...], preset: str | None, mapping: tuple, tz: str
         raise UsageError("--now, --backtest and -t go with --forecast (the plan ahead)")
     if forecast_span is not None and (agents is not None or schedule or start or end):
         raise UsageError("--forecast plans the future; --agents, --schedule, --from and --to look at the past")
-    datasets = load_datasets(RunOptions(files=list(files), preset=preset, mapping=checked_mapping(mapping), tz=tz),
-                             None)
-    calls = combine(datasets).get("calls")
-    if calls is None:
-        raise UsageError("staffing needs a calls export")
-    window = Window(parse_bound(start, tz, "--from") if start else None, parse_bound(end, tz, "--to") if end else None)
-    if not window.unbounded:
-        calls = calls.loc[window.mask(calls["offered_at"])]
-    options = StaffingOptions(interval=interval, per=per, goal=service_goal, asa=asa_goal,
-                              max_occupancy=max_occupancy, shrinkage=shrinkage or 0.0, model=model,
-                              patience=patience, agents=agents, schedule=plan, tz=tz, by=by)
-    if forecast_span is not None:
-        from ..wfm.staffing import plan_table
+    from ..api import staffing as required_agents
 
-        every = f"{int(interval) // 60}m"
-        fc = run_forecast(files, preset, mapping, tz, "calls_offered", every, forecast_span, now, by, forecast_model,
-                          backtest, targets)
-        cells, facts = plan_table(calls, fc, options)
+    cells = required_agents(*files, service_goal=service_goal, goal=None, asa=asa_goal, interval=interval, per=per,
+                            by=by, max_occupancy=max_occupancy, shrinkage=shrinkage or 0.0, model=model,
+                            patience=patience, agents=agents, schedule=plan, forecast_horizon=forecast_span,
+                            now=now, forecast_model=forecast_model, backtest=backtest, targets=targets, tz=tz,
+                            start=start, end=end, preset=preset, mapping=checked_mapping(mapping))
+    facts = cells.attrs.pop("staffing")
+    if forecast_span is not None:
         per = "date"
-    else:
-        cells, facts = staffing_table(calls, options)
     if fmt == "json":
         doc = {"staffing": facts, "intervals": json.loads(cells.to_json(orient="records"))}
         text = json.dumps(doc, indent=2, ensure_ascii=False) + "\n"
@@ -286,23 +258,13 @@ def adherence_command(schedule_file: str, states_file: str, calls_file: str | No
     or an Asterisk queue_log)."""
     import json
 
-    from ..engine.select import parse_bound
+    from ..api import adherence
     from ..units import format_duration
-    from ..wfm.adherence import adherence, read_schedule, read_states
 
-    schedule = read_schedule(schedule_file, tz)
-    states = read_states(states_file, tz)
-    for note in states.attrs.get("notes", []):
+    table = adherence(schedule_file, states_file, calls_file, every=None if every == "none" else every, by=by,
+                      tz=tz, start=start, end=end)
+    for note in table.attrs.get("notes", []):
         click.echo(f"hdkpi: {note}", err=True)
-    calls = None
-    if calls_file:
-        from ..ingest.combine import combine
-        from ..run.pipeline import RunOptions, load_datasets
-
-        calls = combine(load_datasets(RunOptions(files=[calls_file], tz=tz), None)).get("calls")
-    table = adherence(schedule, states, calls, every=None if every == "none" else every, tz=tz, by=by,
-                      start=parse_bound(start, tz, "--from") if start else None,
-                      end=parse_bound(end, tz, "--to") if end else None)
     if fmt == "json":
         click.echo(json.dumps(json.loads(table.to_json(orient="records")), indent=2, ensure_ascii=False))
     elif fmt == "csv":
