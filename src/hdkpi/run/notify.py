@@ -149,6 +149,20 @@ def miss_line(v: "Verdict") -> str:
             f"(target {v.target.text if v.target else '—'}){change}, n={r.n:,}")
 
 
+def span_text(report: "Report") -> str:
+    """The days the figures cover, in the report's zone: ``2026-11-02`` for one day, ``2026-11-02 – 2026-11-08``
+    for a week (the window's end is exclusive), ``all records`` for an open window."""
+    from datetime import timedelta
+    from zoneinfo import ZoneInfo
+
+    if report.period_from is None or report.period_to is None:
+        return "all records"
+    zone = ZoneInfo(report.tz or "UTC")
+    first = report.period_from.astimezone(zone).date()
+    last = (report.period_to - timedelta(microseconds=1)).astimezone(zone).date()
+    return first.isoformat() if first == last else f"{first.isoformat()} – {last.isoformat()}"
+
+
 def compose(report: "Report", previous: dict[tuple, str | None] | None = None) -> tuple[str, str]:
     """(subject, Markdown body) of the run's message."""
     from ..render.base import at_risk_lines, period_text
@@ -161,12 +175,13 @@ def compose(report: "Report", previous: dict[tuple, str | None] | None = None) -
         verdict = f"✖ {len(fails)} of {len(verdicts)} targets missed"
     elif warns:
         verdict = f"⚠ {len(warns)} of {len(verdicts)} targets warned"
+    elif verdicts and len(nodata) == len(verdicts):
+        verdict = f"— no data for the {len(verdicts)} targets"
     elif verdicts:
         verdict = f"✔ all {len(verdicts) - len(nodata)} targets met" + (f", {len(nodata)} no-data" if nodata else "")
     else:
         verdict = "no targets"
-    end = report.period_to.date().isoformat() if report.period_to else "all records"
-    subject = f"hdkpi {report.command}: {verdict} ({end})"
+    subject = f"hdkpi {report.command}: {verdict} ({span_text(report)})"
     lines = [f"**{verdict}**", "", f"{report.command} · {period_text(report)} · {report.tz}"]
     if fails or warns:
         lines += ["", "Missed:", *(f"- {miss_line(v)}" for v in [*fails, *warns])]
