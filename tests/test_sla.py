@@ -470,3 +470,15 @@ def test_an_event_log_read_by_the_events_preset_brings_its_state_history(tmp_pat
     rows = list(csv.DictReader(shown.stdout.splitlines()))
     assert [(r["ticket_id"], r["sla:resolution:elapsed"], r["sla:resolution:paused"]) for r in rows] == [
         ("C2", "18000.0", "0.0")]
+
+
+def test_an_sla_whose_stop_the_export_cannot_give_is_no_data_naming_the_field(tmp_path):
+    # no first response in the export: the response SLA cannot stop, so it is no-data — never "all breached"
+    data = write_csv(tmp_path, "ticket_id,created_at,resolved_at\nA,2026-01-05T00:00Z,2026-01-05T02:00Z\n", "t.csv")
+    t = write_csv(tmp_path, 'slas:\n  response: {stop: first_response, targets: {default: 1h}}\n'
+                            'targets:\n  sla_achieved(response): ">= 90%"\n', "targets.yaml")
+    doc = json.loads(CliRunner().invoke(cli, ["check", str(data), "-t", str(t), "-f", "json"],
+                                        catch_exceptions=False).stdout)
+    (result,) = [r for r in doc["results"] if r["kpi"] == "sla_achieved(response)"]
+    assert result["status"] == "no-data" and result["value"] is None
+    assert "missing one of the fields first_response_at, first_response_seconds" in result["notes"][0]

@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING
 from ..engine.measures import Count, Quantile, Share
 from ..engine.registry import KpiContext, Param, kpi
 from ..engine.sla import column, parse_policies
-from ..errors import NoData
+from ..errors import MissingFields, NoData
 from ..units import BusinessDuration
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -36,6 +36,12 @@ def _verdict(tickets: "pd.DataFrame", ctx: KpiContext, sla: str) -> tuple["pd.Se
         raise NoData(f"SLA {sla}: the tickets have no clock (the run worked none out)")
     policy = parse_policies({sla: policies[sla]})[sla]
     with_history = int(tickets[column(sla, "history")].sum()) if column(sla, "history") in tickets else 0
+    if policy.stop == "first_response" and not {"first_response_at", "first_response_seconds"} & set(tickets):
+        raise MissingFields(("first_response_at", "first_response_seconds"),
+                            f"SLA {sla} stops at the first response")
+    if policy.stop == "resolution" and "resolved_at" not in tickets and not with_history:
+        raise MissingFields(("resolved_at",), f"SLA {sla} stops at the resolution: give resolved_at or a state "
+                                              "history (--states FILE)")
     history = (f"state history for {with_history:,} of {len(tickets):,} tickets" if with_history
                else "no state history (stopped by resolved_at / first response)")
     clock = "business time" if policy.business else "calendar time"
