@@ -144,36 +144,51 @@ def matrix(values: "np.ndarray", g: Grid) -> "np.ndarray":
 # -- models: history matrix (NaN = unknown) → forecast of every cell from the origin on ---------
 
 def seasonal_naive(h: "np.ndarray", origin: int) -> "np.ndarray":
-    """The same weekday and slot in the last week before the origin day that has it (back up to four
-    weeks for gaps), else the mean of that slot over the history."""
+    """The same weekday and slot in the last week before the origin day that has it (further back across
+    gaps), else the mean of that slot over the history."""
     import numpy as np
 
     series, days, slots = h.shape
     f = np.full_like(h, np.nan)
     fallback = _nanmean(h[:, :origin], axis=1)  # series × slots
+    known = _known_days(h, origin)
     for d in range(origin, days):  # days of the horizon: a few dozen
-        lag = ((d - origin) // WEEK + 1) * WEEK
         value = np.full((series, slots), np.nan)
-        for extra in range(0, 5 * WEEK, WEEK):
-            back = d - lag - extra
-            if back < 0:
-                break
+        for back in _same_weekday(d, origin, known):
             value = np.where(np.isnan(value), h[:, back], value)
+            if not np.isnan(value).any():
+                break
         f[:, d] = np.where(np.isnan(value), fallback, value)
     return np.nan_to_num(f, nan=0.0)
 
 
+def _known_days(h: "np.ndarray", origin: int) -> "np.ndarray":
+    """Days before the origin with any known slot in any series (not a gap, not closed, not before every
+    series started)."""
+    import numpy as np
+
+    known = np.zeros(h.shape[1], dtype=bool)
+    known[:origin] = ~np.isnan(h[:, :origin]).all(axis=(0, 2))
+    return known
+
+
+def _same_weekday(d: int, origin: int, known: "np.ndarray") -> list[int]:
+    """The known days before ``origin`` on ``d``'s weekday, the most recent first."""
+    first = d - ((d - origin) // WEEK + 1) * WEEK
+    return [back for back in range(first, -1, -WEEK) if known[back]]
+
+
 def weekly_mean(h: "np.ndarray", origin: int, weeks: int = MEAN_WEEKS) -> "np.ndarray":
-    """The mean of the same weekday and slot over the last ``weeks`` weeks before the origin (the
-    same-weekday days of the history, gaps left out)."""
+    """The mean of the same weekday and slot over its last ``weeks`` known days before the origin (gaps
+    and closed days left out)."""
     import numpy as np
 
     series, days, slots = h.shape
     f = np.full_like(h, np.nan)
     fallback = _nanmean(h[:, :origin], axis=1)
+    known = _known_days(h, origin)
     for d in range(origin, days):
-        lag = ((d - origin) // WEEK + 1) * WEEK
-        backs = [d - lag - WEEK * k for k in range(weeks) if d - lag - WEEK * k >= 0]
+        backs = _same_weekday(d, origin, known)[:weeks]
         value = _nanmean(h[:, backs], axis=1) if backs else np.full((series, slots), np.nan)
         f[:, d] = np.where(np.isnan(value), fallback, value)
     return np.nan_to_num(f, nan=0.0)
@@ -190,8 +205,9 @@ def hw_profile(h: "np.ndarray", origin: int, weekday: "np.ndarray", dom: "np.nda
     totals = np.where(known_day, np.nansum(h[:, :origin], axis=2), np.nan)  # series × origin days
     # intraday profile per weekday: slot volume ÷ day volume over the last PROFILE_WEEKS weeks
     profile = np.full((series, WEEK, slots), np.nan)
+    known = _known_days(h, origin)
     for w in range(WEEK):
-        picked = [d for d in range(origin - 1, -1, -1) if weekday[d] == w][:PROFILE_WEEKS]
+        picked = [d for d in range(origin - 1, -1, -1) if weekday[d] == w and known[d]][:PROFILE_WEEKS]
         if picked:
             block = h[:, picked]  # series × k × slots
             volume = np.nansum(block, axis=1)
