@@ -83,7 +83,8 @@ class SlaPolicy:
         """One line for a result's method."""
         stop = f"until it leaves {', '.join(self.leaves)}" if self.stop == "leaves" else f"until {self.stop}"
         if self.stop == "resolution":
-            stop += f" (final entry into {', '.join(self.stopping())})"
+            states = ", ".join(self.stop_states) if self.stop_states is not None else "a resolved state"
+            stop += f" (final entry into {states})"
         targets = ", ".join(f"{k} {_label(v)}" for k, v in self.targets.items())
         if self.default is not None:
             targets = f"{targets}, other {_label(self.default)}" if targets else _label(self.default)
