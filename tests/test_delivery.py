@@ -8,6 +8,7 @@ import email
 import importlib.util
 import json
 import math
+import re
 import socket
 import threading
 import time
@@ -210,6 +211,9 @@ def test_a_week_of_nights_with_notify_on_change(tmp_path, smtp):
     for message in received[1:]:
         body = body_of(message)
         assert "Changed since the last stored run:" in body and "→" in body
+        for line in body.splitlines():  # a miss shows its change against the night before, from the history
+            if line.startswith("- ✖"):
+                assert re.search(r"[+−-][\d.]+ pp vs 2026-11-\d\d, n=", line), line
 
 
 # -- metrics for dashboards ---------------------------------------------------------------------------

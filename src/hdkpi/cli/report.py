@@ -79,10 +79,10 @@ def _run(command_name: str, *, files: tuple[str, ...], targets: str | None, fmt:
         message(f"hdkpi: compared {matched} figure(s) with {baseline}", quiet)
     urls, when = _notify_plan(notify, notify_on, targets, options)
     previous = None
-    if urls and when == "change":  # the statuses stored before this run, read before it is recorded
-        from ..run.notify import previous_statuses
+    if urls and options.history:  # the figures stored before this run, read before it is recorded
+        from ..run.notify import previous_records
 
-        previous = previous_statuses(options.history, report)
+        previous = previous_records(options.history, report)
     if options.history:
         _record_history(options.history, report, quiet, charts="html" in fmt)
     from ..output import expand_path, plan_outputs

@@ -77,13 +77,22 @@ def targeted(report: "Report") -> list["Verdict"]:
     return [v for v in report.verdicts if v.target is not None and v.status is not None]
 
 
-def previous_statuses(location: str, report: "Report") -> dict[tuple, str | None]:
-    """Per targeted figure (kpi, group, period), the status of the same series' stored record of the period
-    just before it (None: nothing stored before). Read before this run is recorded."""
+@dataclass(frozen=True)
+class Stored:
+    """The stored figure of a series' period before this run's (from the history)."""
+
+    status: str | None
+    value: float | None
+    period: str  #: its period start, as stored
+
+
+def previous_records(location: str, report: "Report") -> dict[tuple, Stored | None]:
+    """Per targeted figure (kpi, group, period), the same series' stored record of the period just before
+    it (None: nothing stored before). Read before this run is recorded."""
     from ..history.records import report_spans, series_key
     from ..history.store import open_store, read_before, utc_text
 
-    out: dict[tuple, str | None] = {}
+    out: dict[tuple, Stored | None] = {}
     spans = report_spans(report)
     store = open_store(location, create=False) if _exists(location) else None
     try:
@@ -93,11 +102,20 @@ def previous_statuses(location: str, report: "Report") -> dict[tuple, str | None
                 out[_key(v)] = None
                 continue
             rows = read_before(store, series_key(v.result, span), utc_text(span.start), 1)
-            out[_key(v)] = rows[-1]["status"] if rows else None
+            out[_key(v)] = Stored(rows[-1]["status"], rows[-1]["value"], _local_day(rows[-1]["period_start"],
+                                                                               report.tz)) if rows else None
     finally:
         if store is not None:
             store.close()
     return out
+
+
+def _local_day(stored: str, tz: str) -> str:
+    """A stored period start (UTC text) as the local day it begins, for a message."""
+    from datetime import datetime
+    from zoneinfo import ZoneInfo
+
+    return datetime.fromisoformat(stored.replace("Z", "+00:00")).astimezone(ZoneInfo(tz or "UTC")).date().isoformat()
 
 
 def _exists(location: str) -> bool:
@@ -110,7 +128,7 @@ def _key(v: "Verdict") -> tuple:
     return (v.result.kpi, tuple(sorted(v.result.group.items())), v.result.period)
 
 
-def decide(report: "Report", when: str, previous: dict[tuple, str | None] | None) -> tuple[bool, str]:
+def decide(report: "Report", when: str, previous: dict[tuple, Stored | None] | None) -> tuple[bool, str]:
     """Whether to send, and why."""
     verdicts = targeted(report)
     fails = [v for v in verdicts if v.status == "fail"]
@@ -125,10 +143,16 @@ def decide(report: "Report", when: str, previous: dict[tuple, str | None] | None
     return bool(changed), f"{len(changed)} status change(s) since the stored run"
 
 
-def changes(report: "Report", previous: dict[tuple, str | None]) -> list[tuple["Verdict", str | None]]:
+def changes(report: "Report", previous: dict[tuple, Stored | None]) -> list[tuple["Verdict", str | None]]:
     """Targeted figures whose status differs from the stored one before them (a figure never stored before
     counts as changed: its first night is news)."""
-    return [(v, previous.get(_key(v))) for v in targeted(report) if previous.get(_key(v)) != v.status]
+    out = []
+    for v in targeted(report):
+        stored = previous.get(_key(v))
+        old = stored.status if stored is not None else None
+        if old != v.status:
+            out.append((v, old))
+    return out
 
 
 def where_text(v: "Verdict") -> str:
@@ -138,13 +162,17 @@ def where_text(v: "Verdict") -> str:
     return f" {' '.join(parts)}" if parts else ""
 
 
-def miss_line(v: "Verdict") -> str:
+def miss_line(v: "Verdict", stored: Stored | None = None) -> str:
+    """``✖ asa queue=billing: 45.2 s (target <= 30s), +5.1 s vs 2026-11-01, n=1,234``: the change against the
+    run's comparison (--compare), else against the stored figure of the period before (--history)."""
     from ..units import format_change, format_value
 
     r = v.result
     change = ""
     if r.compare is not None and r.compare.change is not None:
         change = f", {format_change(r.compare.change, r.unit)} vs {r.compare.period or 'previous'}"
+    elif stored is not None and stored.value is not None and r.value is not None:
+        change = f", {format_change(r.value - stored.value, r.unit)} vs {stored.period}"
     return (f"{MARK[v.status or 'no-data']} {r.kpi}{where_text(v)}: {format_value(r.value, r.unit)} "
             f"(target {v.target.text if v.target else '—'}){change}, n={r.n:,}")
 
@@ -163,7 +191,8 @@ def span_text(report: "Report") -> str:
     return first.isoformat() if first == last else f"{first.isoformat()} – {last.isoformat()}"
 
 
-def compose(report: "Report", previous: dict[tuple, str | None] | None = None) -> tuple[str, str]:
+def compose(report: "Report", previous: dict[tuple, Stored | None] | None = None,
+            changed_too: bool = False) -> tuple[str, str]:
     """(subject, Markdown body) of the run's message."""
     from ..render.base import at_risk_lines, period_text
 
@@ -184,8 +213,8 @@ def compose(report: "Report", previous: dict[tuple, str | None] | None = None) -
     subject = f"hdkpi {report.command}: {verdict} ({span_text(report)})"
     lines = [f"**{verdict}**", "", f"{report.command} · {period_text(report)} · {report.tz}"]
     if fails or warns:
-        lines += ["", "Missed:", *(f"- {miss_line(v)}" for v in [*fails, *warns])]
-    if previous is not None:
+        lines += ["", "Missed:", *(f"- {miss_line(v, (previous or {}).get(_key(v)))}" for v in [*fails, *warns])]
+    if previous is not None and changed_too:
         changed = changes(report, previous)
         if changed:
             lines += ["", "Changed since the last stored run:"]
@@ -254,12 +283,12 @@ def _within(action: Any, seconds: float) -> bool:
     return bool(result and result[0])
 
 
-def deliver(report: "Report", urls: list[str], when: str, previous: dict[tuple, str | None] | None,
+def deliver(report: "Report", urls: list[str], when: str, previous: dict[tuple, Stored | None] | None,
             attachments: list[str] | None = None) -> Delivery:
-    """Decide, compose, send."""
+    """Decide, compose, send (``previous``: the stored figures before this run's, with --history)."""
     go, reason = decide(report, when, previous)
     if not go:
         return Delivery(sent=False, reason=f"not sent: --notify-on {when} and {reason}")
-    subject, body = compose(report, previous if when == "change" else None)
+    subject, body = compose(report, previous, changed_too=when == "change")
     failures = send(urls, subject, body, attachments)
     return Delivery(sent=len(failures) < len(urls), reason=reason, failures=failures, title=subject, body=body)
