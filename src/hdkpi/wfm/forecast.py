@@ -324,7 +324,8 @@ def band(f: "np.ndarray", phi: "np.ndarray") -> tuple["np.ndarray", "np.ndarray"
 def forecast(anchor: "pd.Series", counted: "pd.Series", groups: "pd.Series | None", by: str | None, kpi: str,
              options: ForecastOptions) -> Forecast:
     """Forecast the count of ``counted`` records (a boolean per record, placed at ``anchor``) per
-    interval, per group of ``groups`` (named ``by``) when given."""
+    interval, per group of ``groups`` (named ``by``) when given: count, mark what is unknown, backtest,
+    choose, forecast."""
     import numpy as np
     import pandas as pd
 
@@ -333,55 +334,20 @@ def forecast(anchor: "pd.Series", counted: "pd.Series", groups: "pd.Series | Non
     if not len(times):
         raise UsageError(f"forecast: no records of {kpi} to learn from")
     step, tz = options.step, options.tz
-    now = options.now
-    if now is None:
-        last = times.max()
-        now = grid(last, last + pd.Timedelta(seconds=max(step, 1)), step, tz).starts
-        now = now[now > last][0] if (now > last).any() else last + pd.Timedelta(seconds=step)
-    now = pd.Timestamp(now).tz_convert("UTC")
-    before = times < now
-    if not before.any():
+    now = _start_of(times, options)
+    times = times[times < now]
+    if not len(times):
         raise UsageError(f"forecast: no records of {kpi} before --now {now.isoformat()}")
-    times = times[before]
-    end = now + pd.Timedelta(seconds=options.horizon)
-    g = grid(times.min(), end, step, tz, options.calendar)
+    g = grid(times.min(), now + pd.Timedelta(seconds=options.horizon), step, tz, options.calendar)
     if not len(g.starts):
         raise UsageError("forecast: the horizon holds no interval")
-    history_cells = g.starts < now
-    # counts per series × interval
-    position = np.searchsorted(g.starts.asi8, pd.DatetimeIndex(times).as_unit("ns").asi8, side="right") - 1
-    if groups is not None:
-        labels = groups.loc[times.index].astype("string").fillna("(empty)")
-        codes, names = pd.factorize(labels, sort=True)
-        names = [str(n) for n in names]
-    else:
-        codes, names = np.zeros(len(times), dtype=np.int64), ["all"]
-    counts = np.zeros((len(names), len(g.starts)))
-    np.add.at(counts, (codes, position), 1.0)
-    # what is unknown: after now; before a series' first record's day; whole days without any record
-    day_has_record = np.zeros(len(g.days), dtype=bool)
-    day_has_record[g.day[position]] = True
-    now_day = int(g.day[np.searchsorted(g.starts.asi8, now.as_unit("ns").value, side="left")]) \
-        if (~history_cells).any() else len(g.days)
-    gap_days = _gaps(day_has_record, g.weekday, now_day)
-    closed_days = _closed_days(g)
-    gap_days &= ~closed_days
-    if gap_days.any():
-        notes.append(f"{int(gap_days.sum())} day(s) without any record in the input taken as gaps (unknown), "
-                     f"not zero days: {', '.join(str(d.date()) for d in g.days[gap_days][:5])}"
-                     + ("…" if gap_days.sum() > 5 else ""))
-    first_day = np.full(len(names), len(g.days))
-    np.minimum.at(first_day, codes, g.day[position])
-    values = counts.copy()
-    values[:, ~history_cells] = np.nan
-    values[:, gap_days[g.day]] = np.nan
-    values[:, closed_days[g.day]] = np.nan  # holidays and closed days: out of every fit
-    late = g.day[None, :] < first_day[:, None]
-    values[late] = np.nan
+    counts, names, first_day, day_has_record = _counts(times, groups, g)
+    future = g.starts >= now
+    now_day = int(g.day[np.argmax(future)]) if future.any() else len(g.days)
+    values = _known(counts, g, future, now_day, first_day, day_has_record, notes)
     h = matrix(values, g)
     weekday, dom = g.weekday, g.days.day.to_numpy()
     history_days = int(now_day - first_day.min())
-    # the backtest: rolling origins a week apart over the last weeks before now
     backtest_weeks = _backtest_weeks(options.backtest, history_days, notes)
     wanted = list(MODELS) if options.model == "auto" else list(dict.fromkeys([options.model, BENCHMARK]))
     for name in wanted:
@@ -391,47 +357,100 @@ def forecast(anchor: "pd.Series", counted: "pd.Series", groups: "pd.Series | Non
         notes.append(f"the history holds {history_days} day(s), less than two weeks: seasonal naive only")
         wanted = [BENCHMARK]
     horizon_days = int(np.ceil(options.horizon / DAY)) + 1
-    scores, phis, cells = _backtest(h, now_day, backtest_weeks, horizon_days, wanted, weekday, dom)
-    chosen_index = {}
-    for s, label in enumerate(names):
-        if options.model != "auto" or not scores:
-            chosen_index[label] = wanted[0]
-        else:
-            ranked = sorted(wanted, key=lambda m: (scores[m]["interval_wape"][s], MODELS.index(m)))
-            chosen_index[label] = ranked[0]
-    # the forecast from now
-    future = ~history_cells
-    predictions = {m: run_model(m, h, now_day, weekday, dom) for m in set(chosen_index.values())}
-    f_rows = []
-    for s, label in enumerate(names):
-        model = chosen_index[label]
-        f = predictions[model][s][g.day[future], g.slot[future]]
-        f = np.where(g.closed[future], 0.0, f)
-        phi = phis.get(model, np.zeros(len(names)))[s] if phis else 0.0
-        low, high = band(f, np.full(len(f), phi))
-        low = np.where(g.closed[future], 0.0, low)
-        high = np.where(g.closed[future], 0.0, high)
-        f_rows.append(pd.DataFrame({"period_start": g.starts[future].tz_convert(tz), "series": label, "kpi": kpi,
-                                    "forecast": f, "low": low, "high": high,
-                                    "model": np.where(g.closed[future], "closed", model)}))
-    records = pd.concat(f_rows, ignore_index=True)
+    scores, phis, origins = _backtest(h, now_day, backtest_weeks, horizon_days, wanted, weekday, dom)
+    if options.model == "auto" and scores:  # per series: the lowest interval WAPE, the simpler model on a tie
+        chosen = {label: min(wanted, key=lambda m: (np.nan_to_num(scores[m]["interval_wape"][s], nan=np.inf),
+                                                    MODELS.index(m))) for s, label in enumerate(names)}
+    else:
+        chosen = dict.fromkeys(names, wanted[0])
+    records = _future(h, g, future, now_day, weekday, dom, names, chosen, phis, kpi)
     if by:
         records.insert(1, by, records["series"])
     records = records.drop(columns=["series"])
-    past = history_cells & (g.starts >= now - pd.Timedelta(days=28))
+    past = ~future & (g.starts >= now - pd.Timedelta(days=28))
     hist = pd.DataFrame({"period_start": np.tile(g.starts[past].tz_convert(tz), len(names)),
-                         "series": np.repeat(names, int(past.sum())),
-                         "actual": counts[:, past].ravel()})
-    backtest = _backtest_table(scores, names, by)
-    if phis:
-        notes.append("80 % band: negative binomial around the forecast, variance f + φ·f² with φ from the backtest")
-    else:
-        notes.append("80 % band: Poisson around the forecast (no backtest to measure the error)")
+                         "series": np.repeat(names, int(past.sum())), "actual": counts[:, past].ravel()})
+    notes.append("80 % band: negative binomial around the forecast, variance f + φ·f² with φ from the backtest"
+                 if phis else "80 % band: Poisson around the forecast (no backtest to measure the error)")
     facts = {"kpi": kpi, "every": _every_label(step), "horizon_seconds": options.horizon, "now": now.isoformat(),
-             "time_zone": tz, "model": options.model, "chosen": chosen_index, "history_days": history_days,
-             "backtest_weeks": backtest_weeks, "origins": cells, "by": by,
+             "time_zone": tz, "model": options.model, "chosen": chosen, "history_days": history_days,
+             "backtest_weeks": backtest_weeks, "origins": origins, "by": by,
              "closed_periods": int(g.closed[future].sum())}
-    return Forecast(records=records, backtest=backtest, chosen=chosen_index, history=hist, notes=notes, facts=facts)
+    return Forecast(records=records, backtest=_backtest_table(scores, names, by), chosen=chosen, history=hist,
+                    notes=notes, facts=facts)
+
+
+def _start_of(times: "pd.Series", options: ForecastOptions) -> "pd.Timestamp":
+    """``--now``, else the start of the interval after the last record (in local time)."""
+    import pandas as pd
+
+    if options.now is not None:
+        return pd.Timestamp(options.now).tz_convert("UTC")
+    last = times.max()
+    starts = grid(last, last + pd.Timedelta(seconds=max(options.step, 1)), options.step, options.tz).starts
+    after = starts[starts > last]
+    return pd.Timestamp(after[0] if len(after) else last + pd.Timedelta(seconds=options.step)).tz_convert("UTC")
+
+
+def _counts(times: "pd.Series", groups: "pd.Series | None",
+            g: Grid) -> tuple["np.ndarray", list[str], "np.ndarray", "np.ndarray"]:
+    """Records per series × interval, the series' names, each series' first day, and the days with a record."""
+    import numpy as np
+    import pandas as pd
+
+    position = np.searchsorted(g.starts.asi8, pd.DatetimeIndex(times).as_unit("ns").asi8, side="right") - 1
+    if groups is not None:
+        codes, uniques = pd.factorize(groups.loc[times.index].astype("string").fillna("(empty)"), sort=True)
+        names = [str(n) for n in uniques]
+    else:
+        codes, names = np.zeros(len(times), dtype=np.int64), ["all"]
+    counts = np.zeros((len(names), len(g.starts)))
+    np.add.at(counts, (codes, position), 1.0)
+    first_day = np.full(len(names), len(g.days))
+    np.minimum.at(first_day, codes, g.day[position])
+    day_has_record = np.zeros(len(g.days), dtype=bool)
+    day_has_record[g.day[position]] = True
+    return counts, names, first_day, day_has_record
+
+
+def _known(counts: "np.ndarray", g: Grid, future: "np.ndarray", now_day: int, first_day: "np.ndarray",
+           day_has_record: "np.ndarray", notes: list[str]) -> "np.ndarray":
+    """The counts with what is unknown as NaN: the future, gap days, closed days (out of every fit), and the
+    days before a series' first record."""
+    import numpy as np
+
+    gap_days = _gaps(day_has_record, g.weekday, now_day)
+    closed_days = _closed_days(g)
+    gap_days &= ~closed_days
+    if gap_days.any():
+        notes.append(f"{int(gap_days.sum())} day(s) without any record in the input taken as gaps (unknown), "
+                     f"not zero days: {', '.join(str(d.date()) for d in g.days[gap_days][:5])}"
+                     + ("…" if gap_days.sum() > 5 else ""))
+    values = counts.copy()
+    values[:, future | gap_days[g.day] | closed_days[g.day]] = np.nan
+    values[g.day[None, :] < first_day[:, None]] = np.nan
+    return values
+
+
+def _future(h: "np.ndarray", g: Grid, future: "np.ndarray", now_day: int, weekday: "np.ndarray", dom: "np.ndarray",
+            names: list[str], chosen: dict[str, str], phis: dict, kpi: str) -> "pd.DataFrame":
+    """The forecast records of every series from its chosen model, with the band; closed periods 0 (0–0)."""
+    import numpy as np
+    import pandas as pd
+
+    models = sorted(set(chosen.values()))
+    stack = np.stack([run_model(m, h, now_day, weekday, dom) for m in models])  # models × series × days × slots
+    which = np.array([models.index(chosen[n]) for n in names])
+    rows = np.arange(len(names))[:, None]
+    f = stack[which[:, None], rows, g.day[future][None, :], g.slot[future][None, :]]  # series × future intervals
+    phi = np.array([phis[chosen[n]][s] if chosen[n] in phis else 0.0 for s, n in enumerate(names)])
+    low, high = band(f, phi[:, None])
+    closed = np.broadcast_to(g.closed[future], f.shape)
+    f, low, high = (np.where(closed, 0.0, x) for x in (f, low, high))
+    starts = g.starts[future].tz_convert(g.days.tz)
+    return pd.DataFrame({"period_start": np.tile(starts, len(names)), "series": np.repeat(names, int(future.sum())),
+                         "kpi": kpi, "forecast": f.ravel(), "low": low.ravel(), "high": high.ravel(),
+                         "model": np.where(closed, "closed", np.array([chosen[n] for n in names])[:, None]).ravel()})
 
 
 def _gaps(day_has_record: "np.ndarray", weekday: "np.ndarray", now_day: int) -> "np.ndarray":
