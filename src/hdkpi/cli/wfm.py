@@ -1,4 +1,5 @@
-"""scorecard, staffing and adherence: the people side — agents and teams scored, Erlang staffing, schedule adherence."""
+"""scorecard, staffing, forecast and adherence: the people side — agents and teams scored, Erlang staffing, the
+volume forecast and the staffed plan, schedule adherence."""
 
 from __future__ import annotations
 
@@ -7,7 +8,11 @@ from typing import Any
 import click
 
 from ..exitcodes import ExitCode
+from ..wfm.forecast import MODELS
 from .base import KeyValue, checked_mapping, cli, command, emit, reading_options, valid_zone
+
+#: --model of hdkpi forecast, --forecast-model of hdkpi staffing (hdkpi.wfm.forecast.MODELS)
+FORECAST_MODELS = ("auto", *MODELS)
 
 
 @cli.command()
@@ -106,7 +111,7 @@ def _seconds(ctx: click.Context, param: click.Parameter, value: str | None) -> f
                    "the agents needed per future interval, at the forecast and at both ends of its 80 % band.")
 @click.option("--now", metavar="WHEN", help="With --forecast: where the plan starts (default: after the last call).")
 @click.option("--forecast-model", default="auto", show_default=True,
-              type=click.Choice(["auto", "seasonal-naive", "weekly-mean", "hw-profile"]),
+              type=click.Choice(FORECAST_MODELS),
               help="With --forecast: the volume model (hdkpi forecast --model).")
 @click.option("--backtest", callback=_seconds, metavar="SPAN", help="With --forecast: the backtest span, e.g. 4w.")
 @click.option("-t", "--targets", "targets", type=click.Path(dir_okay=False),
@@ -197,7 +202,7 @@ def staffing(files: tuple[str, ...], preset: str | None, mapping: tuple, tz: str
               "the interval after the last record).")
 @click.option("--by", "by", metavar="DIM", help="One forecast per group, e.g. --by queue.")
 @click.option("--model", default="auto", show_default=True,
-              type=click.Choice(["auto", "seasonal-naive", "weekly-mean", "hw-profile"]),
+              type=click.Choice(FORECAST_MODELS),
               help="auto: per series, the model with the lowest interval WAPE in the backtest.")
 @click.option("--backtest", callback=_seconds, metavar="SPAN",
               help="Rolling-origin backtest over the last SPAN before --now, e.g. 4w (default: 2 weeks when the "
