@@ -482,3 +482,15 @@ def test_an_sla_whose_stop_the_export_cannot_give_is_no_data_naming_the_field(tm
     (result,) = [r for r in doc["results"] if r["kpi"] == "sla_achieved(response)"]
     assert result["status"] == "no-data" and result["value"] is None
     assert "missing one of the fields first_response_at, first_response_seconds" in result["notes"][0]
+
+
+def test_state_events_of_tickets_the_run_lacks_are_counted(tmp_path):
+    data = write_csv(tmp_path, "ticket_id,created_at,resolved_at\nA,2026-01-05T00:00Z,2026-01-05T02:00Z\n", "t.csv")
+    states = write_csv(tmp_path, "ticket_id,state,at\nA,New,2026-01-05T00:00Z\nZ,New,2026-01-05T00:00Z\n"
+                                 "Z,Closed,2026-01-05T01:00Z\n", "states.csv")
+    t = write_csv(tmp_path, 'slas:\n  resolution: {targets: {default: 8h}, pause: [Waiting]}\n'
+                            'targets:\n  sla_achieved(resolution): ">= 90%"\n', "targets.yaml")
+    doc = json.loads(CliRunner().invoke(cli, ["check", str(data), "--states", str(states), "-t", str(t), "-f",
+                                              "json"], catch_exceptions=False).stdout)
+    states_input = next(i for i in doc["inputs"] if i["kind"] == "states")
+    assert states_input["counts"] == {"state events of tickets not in the run": 2}  # Z's two events

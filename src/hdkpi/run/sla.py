@@ -74,7 +74,11 @@ def add_clocks(plan: Any, frames: dict[str, "pd.DataFrame"], datasets: list["Dat
         return []
     history, summaries = state_history(datasets, options.states, options.tz)
     calendar = plan.targets.calendar if plan.targets is not None else None
-    add_sla_columns(frames, slas, history, plan.now, calendar, names)
+    counts = add_sla_columns(frames, slas, history, plan.now, calendar, names)
+    unused = max((c.get("events of tickets not in the input", 0) for c in counts.values()), default=0)
+    if unused:  # nothing silent: state events whose ticket the run does not have (absent, or rejected)
+        holder = summaries[-1] if summaries else next(d.summary for d in datasets if d.states is not None)
+        holder.counts["state events of tickets not in the run"] = unused
     return summaries
 
 
