@@ -253,7 +253,8 @@ def report(*sources: Any, targets: str | None = None, kpis: list[str] | str | No
     by keyword: ``calls=df``, or ``hdkpi.Calls(df)``). targets: a targets file (default ./targets.yaml when
     present). kpis, by, every, start/end or last (with now), tz, preset, mapping (field → column), settings
     (name → value, as ``--set``), compare, history: as the options of the same name. ``rejected_rows`` keeps the
-    rejected rows' cells for :meth:`Report.rejected` (the command line does so with ``--rejects``). Recording
+    rejected rows' cells for :meth:`Report.rejected` (the command line does so with ``--rejects``); False reads
+    big clean exports as the command does by default (typed by Arrow, streamed past 256 MiB). Recording
     in ``history`` happens as ``hdkpi report --history`` does. Nothing prints; a bad input or usage raises
     :class:`hdkpi.errors.HdkpiError` with the command line's message."""
     return _library_run("report", sources, locals())
