@@ -329,7 +329,14 @@ def _events(tickets: "pd.DataFrame", history: StateHistory | None,
 
 
 def _lower(states: "pd.Series", names: tuple[str, ...]) -> "np.ndarray":
-    return states.str.lower().isin([s.lower() for s in names]).fillna(False).to_numpy(dtype=bool)
+    """Which states are one of ``names`` (case-insensitive): each distinct state compared once."""
+    import numpy as np
+    import pandas as pd
+
+    codes, uniques = pd.factorize(states, use_na_sentinel=True)
+    wanted = {s.lower() for s in names}
+    hits = np.array([str(u).lower() in wanted for u in uniques] + [False], dtype=bool)  # a few dozen states
+    return hits[codes]
 
 
 def _stop_moments(tickets: "pd.DataFrame", policy: SlaPolicy, events: "pd.DataFrame", with_history: "np.ndarray",
