@@ -6,8 +6,9 @@ slots of the day, so weekly and intraday seasonality are rows and columns, and a
 wall-clock slots (a 23-hour day lacks one hour's slots, a 25-hour day's repeated hour is the mean of
 its two intervals in the history and is forecast twice). Models, every one vectorised over series:
 
-- ``seasonal-naive``: the same weekday and slot one week earlier (the benchmark, always computed);
-- ``weekly-mean``: the mean of the same weekday and slot over the last four weeks;
+- ``seasonal-naive``: the same weekday and slot one week earlier, or the last known such day across a gap
+  (the benchmark, always computed);
+- ``weekly-mean``: the mean of the same weekday and slot over its last four known days;
 - ``hw-profile``: daily totals by Holt–Winters with a multiplicative weekly season (level and
   season smoothing picked by one-step error over a small grid), spread over the day by the
   weekday's intraday profile of the last six weeks (the top-down method of workforce planning).
