@@ -205,14 +205,8 @@ def business_seconds(cal: Calendar, start: pd.Series, end: pd.Series) -> pd.Seri
     out = np.full(len(s), np.nan)
     if valid.any():
         sv, ev = s[valid], e[valid]
-        first = _local_date(int(sv.min()), cal.tz)
-        last = _local_date(int(ev.max()), cal.tz)
-        if (last - first).days > MAX_SPAN_YEARS * 366:
-            raise InputError(f"business time: dates run from {first} to {last}, more than {MAX_SPAN_YEARS} "
-                             "years; check the input for placeholder dates")
-        starts, ends = open_intervals(cal, date.fromordinal(first.toordinal() - 1),
-                                      date.fromordinal(last.toordinal() + 1))
-        out[valid] = (_cumulative(starts, ends, ev) - _cumulative(starts, ends, sv)) / 1e6
+        clock = OpenClock.spanning(cal, int(sv.min()), int(ev.max()))
+        out[valid] = (clock.position(ev) - clock.position(sv)) / 1e6
     return pd.Series(out, index=start.index, dtype="float64")
 
 
