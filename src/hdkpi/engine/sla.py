@@ -253,6 +253,16 @@ def sla_columns(tickets: "pd.DataFrame", policy: SlaPolicy, history: StateHistor
     return frame, counts
 
 
+def at_risk(tickets: "pd.DataFrame", sla: str, within: float) -> "pd.Series":
+    """Tickets in progress under SLA ``sla`` whose breach is due within ``within`` seconds of --now (the rule
+    of ``sla_at_risk`` and of the run's at-risk list). ``open`` is the instant before --now, hence the µs."""
+    import pandas as pd
+
+    gap = tickets[column(sla, "due")] - tickets[column(sla, "open")]
+    soon = gap <= pd.Timedelta(seconds=float(within)) + pd.Timedelta(microseconds=1)
+    return (tickets[column(sla, "verdict")] == "in progress") & soon.fillna(False).astype(bool)
+
+
 def _us(times: "pd.Series") -> "np.ndarray":
     """UTC epoch µs as int64 (a missing time: the int64 minimum)."""
     import numpy as np

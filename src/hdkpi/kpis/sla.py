@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING
 
 from ..engine.measures import Count, Quantile, Share
 from ..engine.registry import KpiContext, Param, kpi
-from ..engine.sla import column, parse_policies
+from ..engine.sla import at_risk, column, parse_policies
 from ..errors import MissingFields, NoData
 from ..units import BusinessDuration
 
@@ -76,15 +76,10 @@ def sla_breaches(tickets: "pd.DataFrame", ctx: KpiContext, sla: str) -> Count:
      definition="Open tickets, not yet breached and with the clock running at --now, whose breach comes "
                 "within the given time (default 4h) of --now; anchored at --now.")
 def sla_at_risk(tickets: "pd.DataFrame", ctx: KpiContext, sla: str, within: float) -> Count:
-    verdict, method = _verdict(tickets, ctx, sla)
+    _, method = _verdict(tickets, ctx, sla)
     if isinstance(within, BusinessDuration):
         raise NoData(f"sla_at_risk({sla}, {within.label}): give the horizon in calendar time, e.g. 4h")
-    due, now = tickets[column(sla, "due")], tickets[column(sla, "open")]
-    import pandas as pd
-
-    soon = (due - now) <= pd.Timedelta(seconds=float(within)) + pd.Timedelta(microseconds=1)
-    return Count(verdict.eq("in progress") & soon.fillna(False).astype(bool),
-                 method=f"{method}; breach due within {within / 3600:g} h of --now")
+    return Count(at_risk(tickets, sla, within), method=f"{method}; breach due within {within / 3600:g} h of --now")
 
 
 @kpi("sla_elapsed_p90", title="SLA elapsed (90th percentile)", kind="tickets", unit="seconds",

@@ -7,6 +7,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from ..engine.sla import StateHistory, add_sla_columns, column
+from ..engine.sla import at_risk as tickets_at_risk
 
 if TYPE_CHECKING:  # pragma: no cover
     import pandas as pd
@@ -96,10 +97,7 @@ def at_risk(frames: dict[str, "pd.DataFrame"], settings: dict[str, Any],
     for name, spec in (settings.get("slas") or {}).items():
         if tickets is None or column(name, "due") not in tickets:
             continue
-        due, now = tickets[column(name, "due")], tickets[column(name, "open")]
-        soon = (tickets[column(name, "verdict")] == "in progress") & ((due - now) <= pd.Timedelta(seconds=within)
-                                                                       + pd.Timedelta(microseconds=1))
-        picked = tickets.loc[soon.fillna(False).astype(bool)]
+        picked = tickets.loc[tickets_at_risk(tickets, name, within)]
         by = spec.get("by")
         ids = picked["ticket_id"].astype("string") if "ticket_id" in picked else picked.index.astype("string")
         values = picked[by].astype("string") if by and by in picked else pd.Series(pd.NA, index=picked.index)
