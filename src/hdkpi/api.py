@@ -306,30 +306,45 @@ def forecast(*sources: Any, kpi: str | None = None, every: str = "30m", horizon:
              calls: Any = None, tickets: Any = None) -> "Forecast":
     """``hdkpi forecast``: a count KPI per interval for the coming days with an 80 % band and a backtest
     (:class:`hdkpi.wfm.forecast.Forecast`: ``.records``, ``.backtest``, ``.chosen``, ``.notes``)."""
+    from .ingest.combine import combine
+    from .run.pipeline import load_datasets
+
+    target_file = _targets_file(targets)
+    files, tables = sources_of(sources, {"calls": calls, "tickets": tickets})
+    options = run_options("forecast", tuple(files), targets=None, tz=tz, preset=preset, mapping=mapping,
+                          tables=tables)
+    frames = combine(load_datasets(options, target_file))
+    return _forecast_of(frames, target_file, kpi=kpi, every=every, horizon=horizon, now=now, by=by, model=model,
+                        backtest=backtest, tz=tz)
+
+
+def _targets_file(targets: str | None) -> Any:
+    """The targets file of a forecast or plan (its calendar closes periods; its columns: map the exports)."""
+    if not targets:
+        return None
+    from .run.pipeline import build_registry
+    from .targets.file import load_targets
+
+    return load_targets(targets, build_registry([]))
+
+
+def _forecast_of(frames: dict[str, "pd.DataFrame"], target_file: Any, *, kpi: str | None, every: str,
+                 horizon: str | float, now: Any, by: str | None, model: str, backtest: str | float | None,
+                 tz: str) -> "Forecast":
+    """The forecast of inputs already read (hdkpi forecast, and staffing's plan from the same frames)."""
     from .engine.compute import measure_of
     from .engine.measures import Count
     from .engine.select import Window, parse_bound
-    from .ingest.combine import combine
-    from .run.pipeline import build_registry, load_datasets, resolve_settings
+    from .run.pipeline import build_registry, resolve_settings
     from .units import parse_duration
     from .wfm.forecast import ForecastOptions, parse_every
     from .wfm.forecast import forecast as forecast_series
 
     step = parse_every(every)
-    registry = build_registry([])
-    target_file = None
-    if targets:
-        from .targets.file import load_targets
-
-        target_file = load_targets(targets, registry)
-    files, tables = sources_of(sources, {"calls": calls, "tickets": tickets})
-    options = run_options("forecast", tuple(files), targets=None, tz=tz, preset=preset, mapping=mapping,
-                          tables=tables)
-    frames = combine(load_datasets(options, target_file))
     name = kpi or ("calls_offered" if "calls" in frames else "ticket_volume" if "tickets" in frames else None)
     if name is None:
         raise UsageError("forecast needs calls or tickets (or kpi= naming a count KPI of the input)")
-    ref = registry.resolve(name)
+    ref = build_registry([]).resolve(name)
     settings = resolve_settings(target_file, {})
     calendar = target_file.calendar if target_file is not None else None
     measure, frame, anchor, notes = measure_of(ref, frames, settings, Window(), calendar)
@@ -377,8 +392,10 @@ def staffing(*sources: Any, goal: str | None = "80/20", asa: str | float | None 
         return parse_duration(value, what=what) if isinstance(value, str) else value
 
     files, tables = sources_of(sources, {"calls": calls})
-    calls_frame = combine(load_datasets(run_options("staffing", tuple(files), tz=tz, preset=preset, mapping=mapping,
-                                                    tables=tables), None)).get("calls")
+    target_file = _targets_file(targets) if forecast_horizon is not None else None
+    frames = combine(load_datasets(run_options("staffing", tuple(files), tz=tz, preset=preset, mapping=mapping,
+                                               tables=tables), target_file))
+    calls_frame = frames.get("calls")
     if calls_frame is None:
         raise UsageError("staffing needs a calls export")
     window = Window(parse_bound(_when(start), tz, "--from") if start is not None else None,
@@ -390,9 +407,8 @@ def staffing(*sources: Any, goal: str | None = "80/20", asa: str | float | None 
                               patience=duration(patience, "patience"), agents=agents, schedule=schedule, tz=tz,
                               by=by)
     if forecast_horizon is not None:
-        fc = forecast(*sources, calls=calls, every=f"{int(seconds) // 60}m", horizon=forecast_horizon, now=now,
-                      by=by, tz=tz, preset=preset, mapping=mapping, model=forecast_model, backtest=backtest,
-                      targets=targets)
+        fc = _forecast_of(frames, target_file, kpi="calls_offered", every=f"{int(seconds) // 60}m",
+                          horizon=forecast_horizon, now=now, by=by, model=forecast_model, backtest=backtest, tz=tz)
         cells, facts = plan_table(calls_frame, fc, options)
     else:
         cells, facts = staffing_table(calls_frame, options)
