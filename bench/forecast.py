@@ -89,25 +89,20 @@ def main() -> None:
                              "Mon–Fri 07:00–21:10")
     args = parser.parse_args()
     horizon = args.horizon * 86400
+    from hdkpi.calendar import Calendar
+
+    #: each desk: its arrivals, its origins, and (with --calendar) its open hours and public holidays
+    desks = [
+        ("anonymous bank 1999", israeli_bank(), pd.Timestamp("1999-03-28", tz="UTC"), 4, 10,
+         {"hours": {"mon-sun": "00:00-24:00"}, "holidays": {"country": "IL"}}),
+        ("US bank 2003", us_bank(), pd.Timestamp("2003-05-26", tz="UTC"), 3, 7,
+         {"hours": {"mon-fri": "07:00-21:10"}, "holidays": {"country": "US"}}),
+    ]
     frames = []
-    il = israeli_bank()
-    origins = [pd.Timestamp("1999-03-28", tz="UTC") + pd.Timedelta(weeks=4 * k) for k in range(10)]
-    calendar = None
-    if args.calendar:
-        from hdkpi.calendar import Calendar
-
-        calendar = Calendar.from_config({"timezone": "UTC", "hours": {"mon-sun": "00:00-24:00"},
-                                         "holidays": {"country": "IL"}})
-    frames.append(evaluate("anonymous bank 1999", il, origins, horizon, calendar))
-    us = us_bank()
-    us_origins = [pd.Timestamp("2003-05-26", tz="UTC") + pd.Timedelta(weeks=3 * k) for k in range(7)]
-    us_calendar = None
-    if args.calendar:
-        from hdkpi.calendar import Calendar
-
-        us_calendar = Calendar.from_config({"timezone": "UTC", "hours": {"mon-fri": "07:00-21:10"},
-                                            "holidays": {"country": "US"}})
-    frames.append(evaluate("US bank 2003", us, us_origins, horizon, us_calendar))
+    for name, times, first, weeks_apart, count, hours in desks:
+        origins = [first + pd.Timedelta(weeks=weeks_apart * k) for k in range(count)]
+        calendar = Calendar.from_config({"timezone": "UTC", **hours}) if args.calendar else None
+        frames.append(evaluate(name, times, origins, horizon, calendar))
     table = pd.concat(frames, ignore_index=True)
     pd.set_option("display.width", 200)
     print(table.to_string(index=False, float_format=lambda x: f"{x:.3f}"))
