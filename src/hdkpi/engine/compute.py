@@ -126,11 +126,13 @@ def _measure(ref: "KpiRef", frames: dict[str, "pd.DataFrame"], settings: dict[st
 
 
 def measure_of(ref: "KpiRef", frames: dict[str, "pd.DataFrame"], settings: dict[str, Any], window: "Window",
-               calendar: Any = None) -> tuple[Measure | None, "pd.DataFrame | None", str, list[str]]:
+               calendar: Any = None, periods: Periods | None = None,
+               tz: str = "UTC") -> tuple[Measure | None, "pd.DataFrame | None", str, list[str]]:
     """The KPI's measure over its frame cut to the window, the frame, its anchor column, and the notes
-    (why there is no measure, when None): for tools that place each record in time themselves (forecast)."""
+    (why there is no measure, when None): for what looks at the records themselves (the records behind a
+    figure, a forecast placing each record in time)."""
     result = _base(ref, settings)
-    measure, frame, anchor = _measure(ref, frames, settings, window, result, calendar=calendar)
+    measure, frame, anchor = _measure(ref, frames, settings, window, result, periods, tz, calendar)
     return measure, frame, anchor, result.notes
 
 

@@ -41,7 +41,7 @@ class RunContext:
 def records_behind(report: "Report", kpi: str, group: dict[str, str | None] | None = None,
                    period: str | None = None, threshold: float | None = None) -> "pd.DataFrame":
     """The records behind one figure of ``report`` (kpi name as in the results, e.g. resolved_within(2d))."""
-    from ..engine.compute import _base, _measure
+    from ..engine.compute import measure_of
     from ..engine.slicing import time_dimension
 
     ctx: RunContext | None = getattr(report, "context", None)
@@ -52,11 +52,10 @@ def records_behind(report: "Report", kpi: str, group: dict[str, str | None] | No
     ref = next((r for r in ctx.refs if r.name == kpi), None)
     if ref is None:
         raise UsageError(f"{kpi}: not in this report; computed: {', '.join(r.name for r in ctx.refs)}")
-    scratch = _base(ref, ctx.settings)
-    measure, frame, anchor = _measure(ref, ctx.frames, ctx.settings, ctx.window, scratch, ctx.periods,
-                                      ctx.slicing.tz, ctx.slicing.calendar)
+    measure, frame, anchor, notes = measure_of(ref, ctx.frames, ctx.settings, ctx.window, ctx.slicing.calendar,
+                                               ctx.periods, ctx.slicing.tz)
     if measure is None or frame is None:
-        raise UsageError(f"{kpi}: no records ({'; '.join(scratch.notes)})")
+        raise UsageError(f"{kpi}: no records ({'; '.join(notes)})")
     mask, values = measure.behind(ref.kpi.direction, threshold)
     mask = mask.reindex(frame.index, fill_value=False)
     dims = []
