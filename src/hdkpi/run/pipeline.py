@@ -57,7 +57,6 @@ if TYPE_CHECKING:  # pragma: no cover
 
 def load_datasets(options: RunOptions, targets: "TargetsFile | None") -> list["Dataset"]:
     from ..ingest.fastread import read_typed
-    from ..ingest.normalise import normalise
 
     check_map_fields(options.mapping)
     from ..ingest.presets.dates import PREFERRED_DAYFIRST
@@ -73,8 +72,12 @@ def load_datasets(options: RunOptions, targets: "TargetsFile | None") -> list["D
     cache_dir = cache.resolve_dir(options.cache, targets.cache if targets is not None else None)
     for path in options.files:
         if path in options.tables:  # a DataFrame or Arrow table of the library: read as its cells are
-            datasets.append(_dataset_of_table(path, options, targets, wanted))
-            headers.append(options.tables[path][1].header)
+            from ..ingest.presets import choose_preset
+
+            given_kind, raw = options.tables[path]
+            preset, _ = choose_preset(wanted, [] if wanted else raw.header, "")
+            datasets.append(convert_and_check(path, preset, raw, options, targets, given_kind))
+            headers.append(raw.header)
             continue
         key = cache.key_of(path, preset=wanted, mapping=file_mapping(options.kind, targets, options.mapping),
                            tz=options.tz, kind=options.kind, dayfirst=options.dayfirst) if cache_dir else None
@@ -95,22 +98,10 @@ def load_datasets(options: RunOptions, targets: "TargetsFile | None") -> list["D
                 cache.store(cache_dir, key, typed[0], typed[1])
             continue
         preset, raw = read_with_preset(path, wanted)
-        preset = preset.with_map(file_mapping(preset.kind or None, targets, options.mapping))
         options.step(f"checking {len(raw.frame):,} rows of {path} ({preset.name})")
-        converted = preset.convert(raw, options.tz)
-        table = converted.table
+        dataset = convert_and_check(path, preset, raw, options, targets)
         headers.append(raw.header)
-        kind = options.kind or preset.kind or kind_of(table.header, options, targets)
-        if kind is None:
-            from ..ingest.normalise import unknown_layout
-
-            raise unknown_layout(path, raw.header)
-        dataset = normalise(table, kind=kind, mapping=preset.unmapped(file_mapping(kind, targets, options.mapping)),
-                            tz=options.tz)
-        account_preset(dataset, preset, converted)
         datasets.append(dataset)
-        if options.keep_rejects:
-            dataset.rejected_rows = rejected_rows(path, raw, table, dataset, converted)
         if cache_dir and key and not options.keep_rejects and dataset.states is None:  # a history is not cached
             cache.store(cache_dir, key, dataset, list(raw.header))
     check_map_columns(options.mapping, headers)
@@ -123,25 +114,25 @@ def load_datasets(options: RunOptions, targets: "TargetsFile | None") -> list["D
 
 
 
-def _dataset_of_table(name: str, options: RunOptions, targets: "TargetsFile | None", wanted: str | None) -> "Dataset":
-    """A library source in memory, through the same preset, normalise and accounting as a file."""
+def convert_and_check(path: str, preset: Any, raw: "RawTable", options: RunOptions, targets: "TargetsFile | None",
+                      kind: str | None = None) -> "Dataset":
+    """A source as read (a file, or a library table) through its preset, normalise and the accounting of
+    both; ``kind``: the library's word for the table's kind, before --kind, the preset's and the header's."""
     from ..ingest.normalise import normalise
-    from ..ingest.presets import choose_preset
 
-    kind, raw = options.tables[name]
-    preset, _ = choose_preset(wanted, [] if wanted else raw.header, "")
     preset = preset.with_map(file_mapping(kind or preset.kind or None, targets, options.mapping))
     converted = preset.convert(raw, options.tz)
-    kind = kind or options.kind or preset.kind or kind_of(converted.table.header, options, targets)
+    table = converted.table
+    kind = kind or options.kind or preset.kind or kind_of(table.header, options, targets)
     if kind is None:
         from ..ingest.normalise import unknown_layout
 
-        raise unknown_layout(name, raw.header)
-    dataset = normalise(converted.table, kind=kind,
-                        mapping=preset.unmapped(file_mapping(kind, targets, options.mapping)), tz=options.tz)
+        raise unknown_layout(path, raw.header)
+    dataset = normalise(table, kind=kind, mapping=preset.unmapped(file_mapping(kind, targets, options.mapping)),
+                        tz=options.tz)
     account_preset(dataset, preset, converted)
     if options.keep_rejects:
-        dataset.rejected_rows = rejected_rows(name, raw, converted.table, dataset, converted)
+        dataset.rejected_rows = rejected_rows(path, raw, table, dataset, converted)
     return dataset
 
 
