@@ -36,7 +36,8 @@ if TYPE_CHECKING:
     import numpy as np
     import pandas as pd
 
-__all__ = ["Calendar", "OpenClock", "business_seconds", "open_intervals", "parse_business_duration"]
+__all__ = ["Calendar", "OpenClock", "business_seconds", "open_intervals", "parse_business_duration",
+           "utc_microseconds"]
 
 DAY_SECONDS = 86400
 #: widest span of input dates business time is computed for (guards against placeholder dates)
@@ -198,8 +199,8 @@ def business_seconds(cal: Calendar, start: pd.Series, end: pd.Series) -> pd.Seri
 
     if len(start) != len(end):
         raise ValueError(f"business_seconds: start has {len(start)} rows, end has {len(end)}")
-    s, s_ok = _utc_us(start, cal.tz)
-    e, e_ok = _utc_us(end, cal.tz)
+    s, s_ok = utc_microseconds(start, cal.tz)
+    e, e_ok = utc_microseconds(end, cal.tz)
     valid = s_ok & e_ok
     valid[valid] = e[valid] >= s[valid]
     out = np.full(len(s), np.nan)
@@ -290,7 +291,7 @@ def _cumulative(starts: np.ndarray, ends: np.ndarray, t: np.ndarray) -> np.ndarr
     return np.where(k >= 0, before[kk] + inside, 0)
 
 
-def _utc_us(values: pd.Series, tz: str) -> tuple[np.ndarray, np.ndarray]:
+def utc_microseconds(values: pd.Series, tz: str) -> tuple[np.ndarray, np.ndarray]:
     """(UTC epoch µs as int64, mask of non-NaT) for a datetime Series (µs: no overflow for any year)."""
     import numpy as np
     import pandas as pd
@@ -301,7 +302,7 @@ def _utc_us(values: pd.Series, tz: str) -> tuple[np.ndarray, np.ndarray]:
         idx = pd.DatetimeIndex(values).tz_localize(tz, ambiguous=np.ones(len(values), dtype=bool),
                                                    nonexistent="shift_forward")
     else:
-        raise TypeError(f"business_seconds needs datetime values, got dtype {values.dtype}")
+        raise TypeError(f"datetime values needed, got dtype {values.dtype}")
     idx = idx.tz_convert("UTC").as_unit("us")
     return idx.asi8.copy(), ~np.asarray(idx.isna())
 

@@ -264,15 +264,10 @@ def at_risk(tickets: "pd.DataFrame", sla: str, within: float) -> "pd.Series":
 
 
 def _us(times: "pd.Series") -> "np.ndarray":
-    """UTC epoch µs as int64 (a missing time: the int64 minimum)."""
-    import numpy as np
-    import pandas as pd
+    """UTC epoch µs as int64 (a missing time: the int64 minimum, as the business clock reads times)."""
+    from ..calendar import utc_microseconds
 
-    index = pd.DatetimeIndex(times)
-    if index.tz is None:
-        index = index.tz_localize("UTC")
-    values = index.tz_convert("UTC").as_unit("us").asi8.copy()
-    values[np.asarray(index.isna())] = _NEVER
+    values, _ = utc_microseconds(times, "UTC")  # a missing time reads as the int64 minimum, _NEVER
     return values
 
 
