@@ -61,16 +61,7 @@ def staffing_table(calls: "pd.DataFrame", options: StaffingOptions) -> tuple["pd
     start = local.dt.floor(pd.Timedelta(seconds=options.interval))
     slot = (start - start.dt.normalize()).dt.total_seconds().astype("int64")
     date = start.dt.normalize()
-    answered = calls["outcome"].eq("answered") if "outcome" in calls else calls["offered_at"].notna()
-    handle = sum(calls[c].fillna(0) for c in ("talk_seconds", "hold_seconds", "acw_seconds") if c in calls)
-    if isinstance(handle, int):
-        raise UsageError("staffing needs handle times: talk_seconds (and hold/acw) of answered calls")
-    if "outcome" in calls:  # a call in progress when exported: answered, its handle time unknown (not 0 s)
-        from ..kpis.calls import in_progress
-
-        handled = answered & ~in_progress(calls)
-    else:
-        handled = answered
+    answered, handle, handled = handle_times(calls)
     frame = pd.DataFrame({"date": date, "slot": slot, "answered": answered, "handle": handle.where(handled),
                           "wait": calls.get("wait_seconds", np.nan),
                           "abandoned": calls["outcome"].eq("abandoned") if "outcome" in calls else False,
@@ -149,6 +140,20 @@ def staffing_table(calls: "pd.DataFrame", options: StaffingOptions) -> tuple["pd
              {"share": options.goal.share, "within": options.goal.within},
              "asa_goal": options.asa, "max_occupancy": options.max_occupancy, "shrinkage": options.shrinkage}
     return cells.drop(columns=["slot"]), facts
+
+
+def handle_times(calls: "pd.DataFrame") -> tuple["pd.Series", "pd.Series", "pd.Series"]:
+    """(answered, handle seconds = talk + hold + acw, handled: answered with a known handle time). A call in
+    progress when exported is answered, its handle time unknown (not 0 s)."""
+    answered = calls["outcome"].eq("answered") if "outcome" in calls else calls["offered_at"].notna()
+    handle = sum(calls[c].fillna(0) for c in ("talk_seconds", "hold_seconds", "acw_seconds") if c in calls)
+    if isinstance(handle, int):
+        raise UsageError("staffing needs handle times: talk_seconds (and hold/acw) of answered calls")
+    if "outcome" not in calls:
+        return answered, handle, answered
+    from ..kpis.calls import in_progress
+
+    return answered, handle, answered & ~in_progress(calls)
 
 
 def _planned(cells: "pd.DataFrame", options: StaffingOptions) -> Any:
@@ -317,14 +322,7 @@ def plan_table(calls: "pd.DataFrame", fc: Any, options: StaffingOptions) -> tupl
 
     now = pd.Timestamp(fc.facts["now"])
     records = fc.records
-    handle = sum(calls[c].fillna(0) for c in ("talk_seconds", "hold_seconds", "acw_seconds") if c in calls)
-    if isinstance(handle, int):
-        raise UsageError("staffing needs handle times: talk_seconds (and hold/acw) of answered calls")
-    answered = calls["outcome"].eq("answered") if "outcome" in calls else calls["offered_at"].notna()
-    if "outcome" in calls:
-        from ..kpis.calls import in_progress
-
-        answered &= ~in_progress(calls)
+    _, handle, answered = handle_times(calls)
     recent = answered & (calls["offered_at"] < now) & (calls["offered_at"] >= now - pd.Timedelta(weeks=8))
     local = calls.loc[recent, "offered_at"].dt.tz_convert(options.tz)
     key = pd.DataFrame({"weekday": local.dt.day_of_week, "slot": local.dt.hour * 3600 + local.dt.minute * 60
